@@ -1,0 +1,152 @@
+"""Ready-to-paste citations for sources and claims, and the bibliography file.
+
+Citations name the original producer first (USGS, IEA, ...), as Our World in Data and the
+IEA do when they republish others' figures, then say where the book shows the figure.
+
+``references.bib`` (read by sphinxcontrib-bibtex) is generated from ``sources.csv`` by
+:func:`bibtex_file`; a test checks that the shipped file equals the generated one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pandas as pd
+
+from rare_earths import BOOK_TITLE, BOOK_YEAR, __version__
+from rare_earths.dataset import load_table
+
+STYLES = ("text", "markdown", "bibtex")
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+class CitationError(LookupError):
+    """Unknown id or style."""
+
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and pd.isna(value)) and value is not pd.NA and str(value) != ""
+
+
+def _bib_escape(text: str) -> str:
+    # Characters that are special to (La)TeX/BibTeX; braces would unbalance the entry.
+    text = text.replace("\\", "/").replace("{", "(").replace("}", ")")
+    return re.sub(r"([&%#_$])", r"\\\1", text)
+
+
+def bibtex_entry(row: pd.Series) -> str:
+    """One BibTeX entry for a ``sources`` row (key = source_id)."""
+    date = row["date_published"]
+    kind = "techreport" if row["bibtex_type"] == "techreport" else "misc"
+    fields: list[tuple[str, str]] = [
+        ("author", "{" + _bib_escape(row["producer"]) + "}"),
+        ("title", _bib_escape(row["title"])),
+        ("year", f"{date.year}"),
+        ("month", _MONTHS[date.month - 1]),
+    ]
+    if kind == "techreport":
+        fields.append(("institution", _bib_escape(row["producer"])))
+    if _present(row["edition"]):
+        edition = row["edition"] + (f", version {row['version']}" if _present(row["version"]) else "")
+        fields.append(("edition", _bib_escape(edition)))
+    if _present(row["url"]):
+        fields.append(("url", row["url"]))
+    if _present(row["doi"]):
+        fields.append(("doi", row["doi"]))
+    if _present(row["date_accessed"]):
+        fields.append(("urldate", f"{row['date_accessed']:%Y-%m-%d}"))
+    note = f"Published {date:%Y-%m-%d}"
+    if _present(row["date_accessed"]):
+        note += f"; accessed {row['date_accessed']:%Y-%m-%d}"
+    fields.append(("note", _bib_escape(note)))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@{kind}{{{row['source_id']},\n{body}\n}}\n"
+
+
+def bibtex_file(data: str | os.PathLike | None = None) -> str:
+    """The whole ``references.bib`` text, one entry per source, sorted by id for stable diffs."""
+    sources = load_table("sources", data).sort_values("source_id")
+    header = "% Generated from data/sources.csv by scripts/generate.py: edit the CSV, not this file.\n\n"
+    return header + "\n".join(bibtex_entry(row) for _, row in sources.iterrows())
+
+
+def _source_row(source_id: str, data=None) -> pd.Series:
+    sources = load_table("sources", data).set_index("source_id", drop=False)
+    if source_id not in sources.index:
+        raise CitationError(f"unknown source id {source_id!r}")
+    return sources.loc[source_id]
+
+
+def cite_source(source_id: str, style: str = "text", data=None) -> str:
+    """Citation of one source in ``text``, ``markdown`` or ``bibtex`` style."""
+    _check_style(style)
+    row = _source_row(source_id, data)
+    if style == "bibtex":
+        return bibtex_entry(row).rstrip("\n")
+    citation = row["citation"]
+    if style == "markdown" and _present(row["url"]):
+        citation = citation.replace(row["url"], f"<{row['url']}>") if row["url"] in citation else f"{citation} <{row['url']}>"
+    return citation
+
+
+def book_reference() -> str:
+    return f"{BOOK_TITLE} (version {__version__})"
+
+
+def cite_claim(claim_id: str, style: str = "text", data=None) -> str:
+    """Citation of a seed claim: the article quoted, the authority it was checked against, the verdict."""
+    _check_style(style)
+    claims = load_table("claims", data).set_index("claim_id", drop=False)
+    if claim_id not in claims.index:
+        raise CitationError(f"unknown claim id {claim_id!r}")
+    claim = claims.loc[claim_id]
+    seed = _source_row(claim["seed_source_id"], data)
+    if style == "bibtex":
+        key = f"rare_earth_rivalry_{claim_id.lower()}"
+        return (
+            f"@misc{{{key},\n  author = {{{{{_bib_escape(BOOK_TITLE)} contributors}}}},\n"
+            f"  title = {{{_bib_escape(BOOK_TITLE)}: claims ledger, claim {claim_id}}},\n"
+            f"  year = {{{BOOK_YEAR}}},\n"
+            f"  note = {{{_bib_escape('Quoting ' + seed['citation'] + '; verdict: ' + claim['verdict'].replace('_', ' '))}}}\n}}"
+        )
+    verdict = claim["verdict"].replace("_", " ")
+    quote = claim["quote"]
+    if style == "markdown":
+        quote_part = f"> {quote}\n\n"
+        seed_part = f"{seed['producer_short']}, *{seed['title']}* ({claim['seed_published']:%Y-%m-%d})"
+    else:
+        quote_part = f"\u201c{quote}\u201d "
+        seed_part = f"{seed['producer_short']}, \u201c{seed['title']}\u201d ({claim['seed_published']:%Y-%m-%d})"
+    parts = [f"{quote_part}Claim {claim_id} in {seed_part}."]
+    if _present(claim["authority_source_id"]):
+        authority = _source_row(claim["authority_source_id"], data)
+        figure = f": {claim['authority_text']}" if _present(claim["authority_text"]) else ""
+        parts.append(f"Checked against {authority['citation']}{figure}.")
+    parts.append(f"Verdict: {verdict}. {claim['note']}".rstrip())
+    parts.append(f"Source: {book_reference()}, claims ledger.")
+    return " ".join(parts)
+
+
+def cite(identifier: str, style: str = "text", data=None) -> str:
+    """Citation for any id the book knows: a claim id (C07) or a source id."""
+    _check_style(style)
+    if re.fullmatch(r"C\d{2,3}", identifier):
+        return cite_claim(identifier, style, data)
+    try:
+        return cite_source(identifier, style, data)
+    except CitationError:
+        known = sorted(load_table("sources", data)["source_id"])
+        import difflib
+
+        close = difflib.get_close_matches(identifier, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise CitationError(
+            f"unknown id {identifier!r}{hint}: give a claim id (C01…) or a source id (see `rare-earths claims` and data/sources.csv)"
+        ) from None
+
+
+def _check_style(style: str) -> None:
+    if style not in STYLES:
+        raise CitationError(f"unknown style {style!r}; choose one of {', '.join(STYLES)}")

@@ -1,0 +1,232 @@
+"""Load the curated tables: one call per table, typed, validated, cached.
+
+>>> from rare_earths.dataset import load_table
+>>> prices = load_table("prices")            # doctest: +SKIP
+
+Each CSV is read as text, converted column by column to the type its schema declares
+(:mod:`rare_earths.schema`), then checked by a pandera schema generated from the same
+declaration. Any problem raises :class:`DataError`, which lists every problem as one line
+naming the file, the CSV line and the column. Tables are cached per process and data folder.
+
+Where the data lives, first match wins:
+
+1. the ``data_dir`` argument, or the ``RARE_EARTHS_DATA`` environment variable;
+2. ``data/`` at the top of a source checkout (editable install);
+3. ``rare_earths/_data`` inside an installed wheel.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rare_earths.schema import TABLES, Table
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class DataError(ValueError):
+    """Raised when a table does not conform to its schema; ``problems`` lists each one."""
+
+    def __init__(self, problems: list["Problem"]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the data, located by file, CSV line and column."""
+
+    file: str
+    line: int | None  # 1-based line in the CSV file (the header is line 1); None for the whole file
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        col = f" column {self.column!r}:" if self.column else ""
+        return f"{where}:{col} {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "column": self.column, "message": self.message}
+
+
+def data_dir(path: str | os.PathLike | None = None) -> Path:
+    """The folder holding the curated CSV files (see the module docstring for the search order)."""
+    if path is not None:
+        return Path(path).resolve()
+    env = os.environ.get("RARE_EARTHS_DATA")
+    if env:
+        return Path(env).resolve()
+    checkout = _PACKAGE_DIR.parent.parent / "data"
+    if (checkout / "datapackage.json").is_file():
+        return checkout
+    bundled = _PACKAGE_DIR / "_data"
+    if (bundled / "datapackage.json").is_file():
+        return bundled
+    raise FileNotFoundError(
+        "cannot find the rare_earths data folder: set RARE_EARTHS_DATA or pass --data DIR "
+        f"(looked in {checkout} and {bundled})"
+    )
+
+
+def seeds_dir(path: str | os.PathLike | None = None) -> Path:
+    """Folder of the seed article texts (``data/seeds``)."""
+    return data_dir(path) / "seeds"
+
+
+def _line(index: int) -> int:
+    # Row 0 of the frame is line 2 of the file: line 1 is the header.
+    return int(index) + 2
+
+
+def _convert(table: Table, raw: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """Cast each declared column from text to its type, recording cells that do not parse."""
+    out = {}
+    for fld in table.fields:
+        if fld.name not in raw.columns:
+            continue
+        text = raw[fld.name].astype("string").str.strip()
+        empty = text.isna() | (text == "")
+        if fld.type == "string":
+            col = text.mask(empty, pd.NA).astype("string")
+        elif fld.type in ("number", "integer"):
+            num = pd.to_numeric(text.mask(empty, None).str.replace(",", "", regex=False), errors="coerce")
+            num = num.astype("float64")
+            bad = ~empty & (num.isna() | ~np.isfinite(num.fillna(0.0)))
+            for i in raw.index[bad]:
+                problems.append(Problem(table.path, _line(i), fld.name, f"not a finite number: {text[i]!r}"))
+            num = num.where(~bad)
+            if fld.type == "integer":
+                frac = ~num.isna() & (num != num.round())
+                for i in raw.index[frac]:
+                    problems.append(Problem(table.path, _line(i), fld.name, f"not a whole number: {text[i]!r}"))
+                col = num.where(~frac).round().astype("Int64")
+            else:
+                col = num
+        elif fld.type == "boolean":
+            lowered = text.str.lower()
+            col = lowered.map({"true": True, "false": False}).astype("boolean")
+            bad = ~empty & col.isna()
+            for i in raw.index[bad]:
+                problems.append(Problem(table.path, _line(i), fld.name, f"not true/false: {text[i]!r}"))
+        elif fld.type == "date":
+            col = pd.to_datetime(text.mask(empty, None), format="%Y-%m-%d", errors="coerce")
+            bad = ~empty & col.isna()
+            for i in raw.index[bad]:
+                problems.append(Problem(table.path, _line(i), fld.name, f"not a valid date (YYYY-MM-DD): {text[i]!r}"))
+            col = col.astype("datetime64[ns]")
+        else:  # pragma: no cover - schema.py only declares the types above
+            raise ValueError(f"unknown field type {fld.type!r} in {table.name}.{fld.name}")
+        out[fld.name] = col
+    return pd.DataFrame(out, index=raw.index)
+
+
+@functools.cache
+def pandera_schema(name: str):
+    """The pandera ``DataFrameSchema`` for a table, generated from :mod:`rare_earths.schema`."""
+    import pandera.pandas as pa
+
+    table = TABLES[name]
+    dtypes = {"string": "string", "number": "float64", "integer": "Int64", "boolean": "boolean", "date": "datetime64[ns]"}
+    columns = {}
+    for fld in table.fields:
+        checks = []
+        if fld.enum:
+            checks.append(pa.Check.isin(list(fld.enum), error=f"value not one of {list(fld.enum)}"))
+        if fld.minimum is not None:
+            checks.append(pa.Check.ge(fld.minimum, error=f"value below the minimum {fld.minimum}"))
+        if fld.maximum is not None:
+            checks.append(pa.Check.le(fld.maximum, error=f"value above the maximum {fld.maximum}"))
+        if fld.pattern:
+            checks.append(pa.Check.str_matches(fld.pattern, error=f"value does not match {fld.pattern}"))
+        columns[fld.name] = pa.Column(dtypes[fld.type], checks=checks, nullable=not fld.required, required=True)
+    return pa.DataFrameSchema(
+        columns,
+        strict=True,
+        unique=list(table.primary_key),
+        report_duplicates="all",
+        name=table.name,
+    )
+
+
+def _schema_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
+    import pandera.errors as pe
+
+    try:
+        pandera_schema(table.name).validate(typed, lazy=True)
+    except pe.SchemaErrors as err:
+        problems = []
+        cases = err.failure_cases
+        for rec in cases.to_dict("records"):
+            index = rec.get("index")
+            line = None if index is None or pd.isna(index) else _line(int(index))
+            column = rec.get("column")
+            check = str(rec.get("check"))
+            failure = rec.get("failure_case")
+            if check == "not_nullable":
+                msg = "required value is missing"
+            elif "multiple_fields_uniqueness" in check or check == "unique":
+                key = ", ".join(table.primary_key)
+                msg = f"duplicate primary key ({key})"
+                column = column if isinstance(column, str) and column in table.column_names else ", ".join(table.primary_key)
+            elif check.startswith("dtype"):
+                msg = f"wrong type: {failure}"
+            else:
+                msg = f"{check}: got {failure!r}"
+            problems.append(Problem(table.path, line, column if isinstance(column, str) else None, msg))
+        return sorted(set(problems), key=lambda p: (p.line or 0, p.column or "", p.message))
+    return []
+
+
+def read_table(name: str, data: str | os.PathLike | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read and type one table without raising: returns the frame and the list of problems."""
+    if name not in TABLES:
+        raise KeyError(f"unknown table {name!r}; tables are: {', '.join(TABLES)}")
+    table = TABLES[name]
+    path = data_dir(data) / table.path
+    if not path.is_file():
+        return pd.DataFrame(columns=table.column_names), [Problem(table.path, None, None, f"file not found in {path.parent}")]
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+    problems: list[Problem] = []
+    declared = table.column_names
+    for col in declared:
+        if col not in raw.columns:
+            problems.append(Problem(table.path, 1, col, "required column is missing from the header"))
+    for col in raw.columns:
+        if col not in declared:
+            problems.append(Problem(table.path, 1, col, "column is not in the schema"))
+    if problems:
+        return raw, problems
+    if list(raw.columns) != declared:
+        problems.append(Problem(table.path, 1, None, f"columns are out of order; expected {declared}"))
+    typed = _convert(table, raw, problems)
+    problems.extend(_schema_problems(table, typed))
+    return typed, problems
+
+
+@functools.cache
+def _load_cached(name: str, folder: str) -> pd.DataFrame:
+    frame, problems = read_table(name, folder)
+    if problems:
+        raise DataError(problems)
+    return frame
+
+
+def load_table(name: str, data: str | os.PathLike | None = None) -> pd.DataFrame:
+    """One validated table as a typed DataFrame (a copy: callers may modify it freely)."""
+    return _load_cached(name, str(data_dir(data))).copy()
+
+
+def clear_cache() -> None:
+    """Forget loaded tables (tests that edit data call this)."""
+    _load_cached.cache_clear()
+
+
+def source_ids(data: str | os.PathLike | None = None) -> set[str]:
+    return set(load_table("sources", data)["source_id"])

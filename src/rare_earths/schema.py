@@ -1,0 +1,589 @@
+"""The dataset's schema, written once as code.
+
+Every table in ``data/`` is declared here: its columns, their types, units, constraints,
+the primary key and the foreign keys. Two things are generated from these declarations:
+
+* ``data/datapackage.json``, the Frictionless Data Package descriptor that describes the
+  CSV files to anyone who does not use this package (``rare-earths validate`` checks that
+  the shipped descriptor equals the generated one, so the two cannot drift apart);
+* the pandera schemas that :mod:`rare_earths.dataset` enforces whenever a table is loaded.
+
+Conventions: units live in column names (``_t_reo``, ``_usd_per_kg``, ``_usd_m``, ``_pct``)
+and in each field's ``unit``; ranges are kept as ``low``/``high`` pairs; ``bound`` says
+whether a value is exact (``=``) or a bound (``>`` means "more than", as USGS prints world
+reserve totals).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+BOUNDS = ("=", ">", ">=", "<", "<=", "~")
+
+STAGES = (
+    "reserves",
+    "resources",
+    "mining",
+    "separation_refining",
+    "metal",
+    "magnets",
+    "us_imports",
+    "finance",
+    "cost",
+    "price",
+    "capacity",
+    "production",
+    "time",
+    "policy",
+    "technology",
+    "grade",
+    "market",
+)
+
+BASKETS = (
+    "all_ree",  # all rare-earth oxides (USGS REO basis)
+    "magnet_ree",  # Nd, Pr, Dy, Tb (IEA basis)
+    "light_ree",
+    "heavy_ree",
+    "ndpr",
+    "dysprosium",
+    "terbium",
+    "mixed",  # several named elements, no single basket
+    "not_applicable",
+)
+
+VERDICTS = ("confirmed", "approximate", "conflicts", "not_found", "misdated", "mislabelled")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column: name, Frictionless type, meaning, unit and constraints."""
+
+    name: str
+    type: str  # string | integer | number | boolean | date
+    description: str
+    unit: str | None = None
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    pattern: str | None = None
+
+    def descriptor(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "type": self.type, "description": self.description}
+        if self.type == "date":
+            out["format"] = "%Y-%m-%d"
+        if self.unit:
+            out["unit"] = self.unit
+        constraints: dict[str, Any] = {}
+        if self.required:
+            constraints["required"] = True
+        if self.enum:
+            constraints["enum"] = list(self.enum)
+        if self.minimum is not None:
+            constraints["minimum"] = self.minimum
+        if self.maximum is not None:
+            constraints["maximum"] = self.maximum
+        if self.pattern:
+            constraints["pattern"] = self.pattern
+        if constraints:
+            out["constraints"] = constraints
+        return out
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    fields: tuple[str, ...]
+    resource: str
+    reference_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    description: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[ForeignKey, ...] = field(default_factory=tuple)
+
+    @property
+    def path(self) -> str:
+        return f"{self.name}.csv"
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"table {self.name!r} has no column {name!r}")
+
+    @property
+    def column_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def descriptor(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {
+            "fields": [f.descriptor() for f in self.fields],
+            "primaryKey": list(self.primary_key),
+            "missingValues": [""],
+        }
+        if self.foreign_keys:
+            schema["foreignKeys"] = [
+                {"fields": list(fk.fields), "reference": {"resource": fk.resource, "fields": list(fk.reference_fields)}}
+                for fk in self.foreign_keys
+            ]
+        return {
+            "name": self.name,
+            "path": self.path,
+            "profile": "tabular-data-resource",
+            "title": self.title,
+            "description": self.description,
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": schema,
+        }
+
+
+def _source_fk(column: str = "source_id") -> ForeignKey:
+    return ForeignKey((column,), "sources", ("source_id",))
+
+
+def _provenance(required_source: bool = True) -> tuple[Field, ...]:
+    """Columns every numeric table carries so a number can be traced to its origin."""
+    return (
+        Field("source_id", "string", "The source this row is taken from (sources.source_id).", required=required_source),
+        Field(
+            "locator",
+            "string",
+            "Where in the source: page, table, section or paragraph.",
+            required=True,
+        ),
+        Field(
+            "source_text",
+            "string",
+            "The sentence or table cell the number came from, as printed by the source.",
+            required=True,
+        ),
+    )
+
+
+_NOTE = Field("note", "string", "Free-text remark: caveats, definitions, why a value was chosen.")
+
+SOURCES = Table(
+    name="sources",
+    title="Sources",
+    description="One row per source cited anywhere in the book: official statistics, outlooks, company "
+    "filings, news reports and the two seed articles. The bibliography (references.bib) is generated "
+    "from this table.",
+    fields=(
+        Field("source_id", "string", "Stable identifier, also the BibTeX key.", required=True, pattern=r"^[a-z0-9_]+$"),
+        Field("producer", "string", "Organisation that produced the source, in full.", required=True),
+        Field("producer_short", "string", "Short name of the producer as cited (USGS, IEA, ...).", required=True),
+        Field("title", "string", "Title of the document, page or article.", required=True),
+        Field("date_published", "date", "Date of publication (first posting).", required=True),
+        Field("edition", "string", "Edition, where the source has editions (MCS 2026)."),
+        Field("version", "string", "Version or revision within the edition (1.3)."),
+        Field(
+            "kind",
+            "string",
+            "What kind of source this is.",
+            required=True,
+            enum=(
+                "official_statistics",
+                "intergovernmental",
+                "government",
+                "company",
+                "news",
+                "industry_analysis",
+                "seed_article",
+            ),
+        ),
+        Field("url", "string", "Where the source can be read.", pattern=r"^https?://\S+$"),
+        Field("doi", "string", "DOI of the source or its data release, without the https://doi.org/ prefix."),
+        Field("licence", "string", "Licence or terms of use as stated by the producer."),
+        Field("date_accessed", "date", "When the book's editors read the source."),
+        Field("citation", "string", "Full citation text, ready to paste.", required=True),
+        Field(
+            "bibtex_type",
+            "string",
+            "BibTeX entry type used in references.bib.",
+            required=True,
+            enum=("techreport", "misc", "online", "article"),
+        ),
+        _NOTE,
+    ),
+    primary_key=("source_id",),
+)
+
+CLAIMS = Table(
+    name="claims",
+    title="Claims ledger",
+    description="Every quantitative claim in the two seed articles, quoted verbatim, with what it "
+    "measures, the authority it is checked against and a verdict.",
+    fields=(
+        Field("claim_id", "string", "Stable identifier, C plus a number.", required=True, pattern=r"^C\d{2,3}$"),
+        Field("seed_file", "string", "File name of the seed article in data/seeds/.", required=True),
+        Field("seed_source_id", "string", "The seed article as a source (sources.source_id).", required=True),
+        Field("seed_published", "date", "Publication date of the seed article.", required=True),
+        Field(
+            "announced_date",
+            "date",
+            "Date of the item itself where it differs from the article's date (Related News items).",
+        ),
+        Field("quote", "string", "The claim exactly as in the seed text, so it can be found there.", required=True),
+        Field("subject", "string", "What the number is about, in a few words.", required=True),
+        Field("value", "number", "The claimed value, where the claim states one number."),
+        Field("low", "number", "Lower end, where the claim states a range."),
+        Field("high", "number", "Upper end, where the claim states a range."),
+        Field("bound", "string", "Whether the value is exact or a bound (over = '>').", required=True, enum=BOUNDS),
+        Field("unit", "string", "Unit of value/low/high (%, USD bn, t/yr, year, ...).", required=True),
+        Field("stage", "string", "Stage of the supply chain or kind of quantity measured.", required=True, enum=STAGES),
+        Field("basket", "string", "Element basket the number covers.", required=True, enum=BASKETS),
+        Field("authority_source_id", "string", "Authority the claim is checked against (sources.source_id)."),
+        Field("authority_value", "number", "The authority's value in the claim's unit, where it has one."),
+        Field("authority_text", "string", "The authority's figure as stated, with year and basis."),
+        Field("verdict", "string", "Outcome of the check.", required=True, enum=VERDICTS),
+        Field("note", "string", "One line explaining the verdict.", required=True),
+    ),
+    primary_key=("claim_id",),
+    foreign_keys=(_source_fk("seed_source_id"), _source_fk("authority_source_id")),
+)
+
+USGS_COUNTRY_SUPPLY = Table(
+    name="usgs_country_supply",
+    title="USGS mine production and reserves by country",
+    description="World mine production and reserves of rare earths (t REO) by country, as printed in "
+    "USGS Mineral Commodity Summaries 2025 and 2026 (v1.3). World totals are kept as published "
+    "(rounded; reserve totals are lower bounds).",
+    fields=(
+        Field("source_id", "string", "USGS edition this row comes from (sources.source_id).", required=True),
+        Field("edition", "string", "MCS edition.", required=True, enum=("MCS 2025", "MCS 2026")),
+        Field("version", "string", "Version of the edition.", required=True),
+        Field("country", "string", "Country as named by USGS, or 'World total (rounded)'.", required=True),
+        Field("is_world_total", "boolean", "True for the published world total row.", required=True),
+        Field("measure", "string", "What the value is.", required=True, enum=("mine_production", "reserves")),
+        Field("year", "integer", "Data year (for reserves: the edition's latest data year).", required=True),
+        Field("estimated", "boolean", "True where USGS marks the year as an estimate (e).", required=True),
+        Field(
+            "status",
+            "string",
+            "reported: a number; none: printed as a dash (zero or none); not_available: NA.",
+            required=True,
+            enum=("reported", "none", "not_available"),
+        ),
+        Field("value_t_reo", "number", "Value in tonnes of rare-earth-oxide equivalent.", unit="t REO", minimum=0),
+        Field("bound", "string", "'=' for a number, '>' where USGS prints 'more than'.", required=True, enum=BOUNDS),
+        *_provenance()[1:],
+        _NOTE,
+    ),
+    primary_key=("edition", "version", "country", "measure", "year"),
+    foreign_keys=(_source_fk(),),
+)
+
+USGS_US_IMPORTS = Table(
+    name="usgs_us_imports",
+    title="US net import reliance and import sources (USGS)",
+    description="US net import reliance (% of apparent consumption) and import sources by value, "
+    "rare-earth compounds and metals, from both USGS editions.",
+    fields=(
+        Field("source_id", "string", "USGS edition (sources.source_id).", required=True),
+        Field("edition", "string", "MCS edition.", required=True, enum=("MCS 2025", "MCS 2026")),
+        Field("version", "string", "Version of the edition.", required=True),
+        Field(
+            "measure",
+            "string",
+            "net_import_reliance: % of apparent consumption; import_source_share: % of import value.",
+            required=True,
+            enum=("net_import_reliance", "import_source_share"),
+        ),
+        Field("commodity", "string", "What is imported, as USGS words it.", required=True),
+        Field("partner", "string", "Exporting country, or 'all' for net import reliance.", required=True),
+        Field("year_start", "integer", "First year covered.", required=True),
+        Field("year_end", "integer", "Last year covered (same as year_start for one year).", required=True),
+        Field("estimated", "boolean", "True where the year is an estimate.", required=True),
+        Field("value_pct", "number", "Share in percent.", unit="%", required=True, minimum=0, maximum=100),
+        Field("bound", "string", "'=' or '>' where USGS prints 'more than'.", required=True, enum=BOUNDS),
+        *_provenance()[1:],
+        _NOTE,
+    ),
+    primary_key=("edition", "measure", "commodity", "partner", "year_start", "year_end"),
+    foreign_keys=(_source_fk(),),
+)
+
+STAGE_SHARES = Table(
+    name="stage_shares",
+    title="Country shares by supply-chain stage",
+    description="Shares of world supply by stage (mining, separation/refining, magnets, reserves, US "
+    "imports), with source, edition, year, element basket and basis kept apart: never one series.",
+    fields=(
+        Field("share_id", "string", "Stable identifier.", required=True, pattern=r"^[a-z0-9_]+$"),
+        Field("source_id", "string", "sources.source_id", required=True),
+        Field("edition", "string", "Edition or vintage of the source (GCMO 2025).", required=True),
+        Field("year", "integer", "Year the share refers to.", required=True),
+        Field("is_projection", "boolean", "True for a projected year (scenario output).", required=True),
+        Field("scenario", "string", "Scenario name for projections (e.g. base case)."),
+        Field("country", "string", "Country the share belongs to.", required=True),
+        Field("stage", "string", "Stage of the chain.", required=True, enum=STAGES),
+        Field("basket", "string", "Element basket.", required=True, enum=BASKETS),
+        Field(
+            "basis",
+            "string",
+            "What the share is a share of.",
+            required=True,
+            enum=("output", "capacity", "import_value", "reserves", "derived_output", "derived_reserves"),
+        ),
+        Field("share_pct", "number", "Share in percent.", unit="%", required=True, minimum=0, maximum=100),
+        Field("bound", "string", "'=', or '<=' for a share of a '>' world total.", required=True, enum=BOUNDS),
+        Field("volume", "number", "The country's volume, where the source gives it.", minimum=0),
+        Field("volume_unit", "string", "Unit of volume (kt, t REO)."),
+        *_provenance()[1:],
+        _NOTE,
+    ),
+    primary_key=("share_id",),
+    foreign_keys=(_source_fk(),),
+)
+
+PRICES = Table(
+    name="prices",
+    title="Rare-earth prices",
+    description="Annual average prices (USGS, from Argus), dated benchmarks and the DoD price floor.",
+    fields=(
+        Field("price_id", "string", "Stable identifier.", required=True, pattern=r"^[a-z0-9_]+$"),
+        Field("source_id", "string", "sources.source_id", required=True),
+        Field("commodity", "string", "Product priced (NdPr oxide, dysprosium oxide, ...).", required=True),
+        Field("purity", "string", "Purity or grade as stated."),
+        Field(
+            "kind",
+            "string",
+            "annual_average, benchmark (a dated market quote) or floor (a contractual minimum).",
+            required=True,
+            enum=("annual_average", "benchmark", "floor"),
+        ),
+        Field("year", "integer", "Year of the price.", required=True),
+        Field("date", "date", "Date of a benchmark or floor."),
+        Field("estimated", "boolean", "True for an estimate (e).", required=True),
+        Field("price_low_usd_per_kg", "number", "Price, low end.", unit="USD/kg", required=True, minimum=0),
+        Field("price_high_usd_per_kg", "number", "Price, high end (= low for a point).", unit="USD/kg", required=True, minimum=0),
+        Field("bound", "string", "'=' or '~' for an approximate quote.", required=True, enum=BOUNDS),
+        *_provenance()[1:],
+        _NOTE,
+    ),
+    primary_key=("price_id",),
+    foreign_keys=(_source_fk(),),
+)
+
+COMMITMENTS = Table(
+    name="commitments",
+    title="Money announced",
+    description="Every sum of money announced for non-Chinese rare-earth supply: who, to whom, how "
+    "much, by what instrument, when, and its status.",
+    fields=(
+        Field("commitment_id", "string", "Stable identifier.", required=True, pattern=r"^[a-z0-9_]+$"),
+        Field("announced_date", "date", "Date the sum was announced.", required=True),
+        Field("funder", "string", "Who commits the money.", required=True),
+        Field(
+            "funder_type",
+            "string",
+            "Kind of funder.",
+            required=True,
+            enum=("us_government", "foreign_government", "development_finance", "bank", "company", "investor"),
+        ),
+        Field("recipient", "string", "Who receives it.", required=True),
+        Field("recipient_country", "string", "Country of the recipient's project.", required=True),
+        Field("amount_usd_m", "number", "Amount in millions of US dollars.", unit="USD m", required=True, minimum=0),
+        Field("bound", "string", "'=', '<=' for 'up to', '~' for 'about'.", required=True, enum=BOUNDS),
+        Field(
+            "instrument",
+            "string",
+            "What kind of money it is.",
+            required=True,
+            enum=(
+                "equity",
+                "loan",
+                "conditional_loan",
+                "grant_programme",
+                "grant",
+                "private_capex",
+                "private_financing",
+                "offtake",
+                "incentive",
+            ),
+        ),
+        Field(
+            "status",
+            "string",
+            "Where it stands: closed, approved, conditional, announced, planned.",
+            required=True,
+            enum=("closed", "approved", "conditional", "announced", "planned"),
+        ),
+        *_provenance(),
+        Field("claim_id", "string", "The seed claim this row checks, if any (claims.claim_id)."),
+        _NOTE,
+    ),
+    primary_key=("commitment_id",),
+    foreign_keys=(_source_fk(), ForeignKey(("claim_id",), "claims", ("claim_id",))),
+)
+
+PROJECTS = Table(
+    name="projects",
+    title="Projects outside China",
+    description="Mines, separation plants and magnet plants announced outside China, with capacity and "
+    "the target date as announced, so the book can say which promises are due.",
+    fields=(
+        Field("project_id", "string", "Stable identifier.", required=True, pattern=r"^[a-z0-9_]+$"),
+        Field("name", "string", "Project or site name.", required=True),
+        Field("company", "string", "Company developing it.", required=True),
+        Field("country", "string", "Country of the site.", required=True),
+        Field(
+            "stage",
+            "string",
+            "Stage of the chain.",
+            required=True,
+            enum=("mining", "separation_refining", "metal", "magnets", "recycling"),
+        ),
+        Field("product", "string", "What it will produce.", required=True),
+        Field("capacity_low", "number", "Capacity, low end.", minimum=0),
+        Field("capacity_high", "number", "Capacity, high end (= low for a point).", minimum=0),
+        Field("capacity_unit", "string", "Unit of capacity (t/yr NdPr oxide, t/yr REO, t/yr magnets)."),
+        Field("target_text", "string", "The target date as announced, in its own words.", required=True),
+        Field("target_date", "date", "Latest date the announcement allows (end-2025 = 2025-12-31)."),
+        Field(
+            "status",
+            "string",
+            "Project status as last reported.",
+            required=True,
+            enum=("operating", "commissioning", "construction", "development", "feasibility", "announced"),
+        ),
+        Field("met_date", "date", "Date the target was reported met, if it was."),
+        Field("met_source_id", "string", "Source reporting the target met (sources.source_id)."),
+        *_provenance(),
+        Field("claim_id", "string", "The seed claim this row checks, if any (claims.claim_id)."),
+        _NOTE,
+    ),
+    primary_key=("project_id",),
+    foreign_keys=(
+        _source_fk(),
+        _source_fk("met_source_id"),
+        ForeignKey(("claim_id",), "claims", ("claim_id",)),
+    ),
+)
+
+EVENTS = Table(
+    name="events",
+    title="Policy events",
+    description="Dated policy steps: export controls and their suspension, tariff moves and "
+    "exemptions, deals.",
+    fields=(
+        Field("event_id", "string", "Stable identifier.", required=True, pattern=r"^[a-z0-9_]+$"),
+        Field("date", "date", "Date the step was announced or took effect.", required=True),
+        Field("end_date", "date", "Date it ends, where it has an end (a suspension)."),
+        Field("actor", "string", "Who acted (MOFCOM, White House, DoD, ...).", required=True),
+        Field("country", "string", "Country of the actor.", required=True),
+        Field(
+            "kind",
+            "string",
+            "Kind of step.",
+            required=True,
+            enum=("export_control", "suspension", "tariff", "tariff_exemption", "deal", "funding", "policy"),
+        ),
+        Field("title", "string", "Short title.", required=True),
+        *_provenance(),
+        Field("claim_id", "string", "The seed claim this row checks, if any (claims.claim_id)."),
+        _NOTE,
+    ),
+    primary_key=("event_id",),
+    foreign_keys=(_source_fk(), ForeignKey(("claim_id",), "claims", ("claim_id",))),
+)
+
+REVISIONS = Table(
+    name="revisions",
+    title="Revision notes",
+    description="Where two editions or versions of a source disagree on the same quantity.",
+    fields=(
+        Field("revision_id", "string", "Stable identifier.", required=True, pattern=r"^[a-z0-9_]+$"),
+        Field("quantity", "string", "What was revised.", required=True),
+        Field("unit", "string", "Unit of the values.", required=True),
+        Field("old_source_id", "string", "Source of the earlier value.", required=True),
+        Field("old_label", "string", "Edition/version of the earlier value.", required=True),
+        Field("old_value", "number", "Earlier value.", required=True),
+        Field("old_bound", "string", "Bound of the earlier value.", required=True, enum=BOUNDS),
+        Field("new_source_id", "string", "Source of the later value.", required=True),
+        Field("new_label", "string", "Edition/version of the later value.", required=True),
+        Field("new_value", "number", "Later value.", required=True),
+        Field("new_bound", "string", "Bound of the later value.", required=True, enum=BOUNDS),
+        Field("note", "string", "What the revision means.", required=True),
+    ),
+    primary_key=("revision_id",),
+    foreign_keys=(_source_fk("old_source_id"), _source_fk("new_source_id")),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        SOURCES,
+        CLAIMS,
+        USGS_COUNTRY_SUPPLY,
+        USGS_US_IMPORTS,
+        STAGE_SHARES,
+        PRICES,
+        COMMITMENTS,
+        PROJECTS,
+        EVENTS,
+        REVISIONS,
+    )
+}
+
+PACKAGE_NAME = "rare-earth-rivalry"
+
+
+def datapackage_descriptor(version: str) -> dict[str, Any]:
+    """The Frictionless descriptor for the dataset, generated from :data:`TABLES`."""
+    return {
+        "profile": "tabular-data-package",
+        "name": PACKAGE_NAME,
+        "title": "Rare Earth Rivalry: curated dataset",
+        "description": "Claims from two SMM trade-press analyses (2025) held against USGS, IEA, national "
+        "surveys and company filings, with the figures the book's computations use. Each row carries "
+        "its source, locator and the text it came from.",
+        "version": version,
+        "licenses": [
+            {
+                "name": "CC-BY-4.0",
+                "path": "https://creativecommons.org/licenses/by/4.0/",
+                "title": "Creative Commons Attribution 4.0 (the curation; quoted sources keep their own terms)",
+            }
+        ],
+        "resources": [t.descriptor() for t in TABLES.values()],
+    }
+
+
+def data_dictionary(name: str):
+    """One table's columns as a DataFrame (column, type, unit, required, allowed values, meaning)."""
+    import pandas as pd
+
+    table = TABLES[name]
+    rows = []
+    for f in table.fields:
+        allowed = []
+        if f.enum:
+            allowed.append(", ".join(f.enum))
+        if f.minimum is not None or f.maximum is not None:
+            lo = "" if f.minimum is None else f"{f.minimum:g}"
+            hi = "" if f.maximum is None else f"{f.maximum:g}"
+            allowed.append(f"[{lo}, {hi}]")
+        if f.pattern:
+            allowed.append(f"pattern {f.pattern}")
+        rows.append(
+            {
+                "column": f.name,
+                "type": f.type,
+                "unit": f.unit or "",
+                "required": "yes" if f.required else "",
+                "key": "primary" if f.name in table.primary_key else "",
+                "allowed": "; ".join(allowed),
+                "description": f.description,
+            }
+        )
+    return pd.DataFrame(rows)

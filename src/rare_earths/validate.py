@@ -1,0 +1,221 @@
+"""Whole-dataset validation: every table against its schema, then the cross-table rules.
+
+``rare-earths validate [--data DIR]`` prints :func:`validate_dataset`'s problems one per
+line (file, CSV line, column, message) and exits non-zero if there are any. It never
+writes to the data folder.
+
+Cross-table rules checked here (the per-table schema checks live in :mod:`rare_earths.dataset`):
+
+* the shipped ``datapackage.json`` equals the descriptor generated from :mod:`rare_earths.schema`;
+* every foreign key (source ids, claim ids) points at an existing row;
+* for each USGS edition and year, country production rows sum to within rounding of the
+  published world total, and country reserves are consistent with a ">" world total;
+* shares of one source, year, stage, basket and basis add up to at most 100 %;
+* ``low <= high`` wherever a table keeps a range, and an end date is not before its start;
+* every claim states either one value or a low/high pair, its quote is found verbatim in
+  its seed file, and its seed date equals the seed source's publication date.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from rare_earths import __version__
+from rare_earths.dataset import Problem, data_dir, read_table
+from rare_earths.schema import TABLES, datapackage_descriptor
+
+DATAPACKAGE = "datapackage.json"
+
+
+def rounding_tolerance(total: float) -> float:
+    """Half a unit of the last non-zero significant digit of a published, rounded total.
+
+    USGS rounds world totals (390,000 is rounded to the nearest 10,000: tolerance 5,000;
+    376,000 to the nearest 1,000: tolerance 500).
+    """
+    if total == 0:
+        return 0.0
+    place = 1
+    value = int(round(abs(total)))
+    while value % (place * 10) == 0:
+        place *= 10
+    return place / 2
+
+
+def _line(index) -> int:
+    return int(index) + 2
+
+
+def _check_datapackage(folder: Path) -> list[Problem]:
+    path = folder / DATAPACKAGE
+    if not path.is_file():
+        return [Problem(DATAPACKAGE, None, None, "file not found (generate it with `python scripts/generate.py`)")]
+    try:
+        shipped = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        return [Problem(DATAPACKAGE, err.lineno, None, f"not valid JSON: {err.msg}")]
+    expected = datapackage_descriptor(__version__)
+    if shipped != expected:
+        return [Problem(DATAPACKAGE, None, None, "differs from the schema in rare_earths/schema.py (regenerate it with `python scripts/generate.py`)")]
+    return []
+
+
+def _check_foreign_keys(frames: dict[str, pd.DataFrame]) -> list[Problem]:
+    problems = []
+    for table in TABLES.values():
+        frame = frames.get(table.name)
+        if frame is None:
+            continue
+        for fk in table.foreign_keys:
+            target = frames.get(fk.resource)
+            if target is None:
+                continue
+            (col,), (ref,) = fk.fields, fk.reference_fields
+            known = set(target[ref].dropna())
+            for i, value in frame[col].items():
+                if pd.notna(value) and value not in known:
+                    problems.append(
+                        Problem(table.path, _line(i), col, f"{value!r} is not a {ref} in {fk.resource}.csv")
+                    )
+    return problems
+
+
+def _check_world_totals(frame: pd.DataFrame) -> list[Problem]:
+    problems = []
+    path = TABLES["usgs_country_supply"].path
+    for (edition, version, measure, year), group in frame.groupby(["edition", "version", "measure", "year"]):
+        totals = group[group["is_world_total"]]
+        countries = group[~group["is_world_total"]]
+        if len(totals) != 1:
+            problems.append(
+                Problem(path, None, "is_world_total", f"{edition} v{version} {measure} {year}: expected one world total row, found {len(totals)}")
+            )
+            continue
+        total_row = totals.iloc[0]
+        total = total_row["value_t_reo"]
+        if pd.isna(total):
+            continue
+        listed = countries["value_t_reo"].sum(skipna=True)
+        tol = rounding_tolerance(total)
+        where = Problem(path, _line(totals.index[0]), "value_t_reo", "")
+        if total_row["bound"] == "=":
+            if abs(listed - total) > tol:
+                problems.append(
+                    Problem(where.file, where.line, where.column,
+                            f"{edition} v{version} {measure} {year}: countries sum to {listed:,.0f}, "
+                            f"not within rounding (±{tol:,.0f}) of the world total {total:,.0f}")
+                )
+        elif total_row["bound"] in (">", ">="):
+            # A '>' total is a lower bound on the world: listed countries must not fall short of it.
+            if listed < total - tol:
+                problems.append(
+                    Problem(where.file, where.line, where.column,
+                            f"{edition} v{version} {measure} {year}: countries sum to {listed:,.0f}, "
+                            f"below the world lower bound >{total:,.0f}")
+                )
+    return problems
+
+
+def _check_share_sums(frame: pd.DataFrame) -> list[Problem]:
+    problems = []
+    path = TABLES["stage_shares"].path
+    keys = ["source_id", "edition", "year", "stage", "basket", "basis", "scenario"]
+    for key, group in frame.groupby(keys, dropna=False):
+        total = group["share_pct"].sum()
+        if total > 100.5:  # half a point of rounding
+            problems.append(
+                Problem(path, _line(group.index[0]), "share_pct",
+                        f"shares for {dict(zip(keys, key))} add up to {total:.1f}%, over 100%")
+            )
+    return problems
+
+
+def _check_ranges(frames: dict[str, pd.DataFrame]) -> list[Problem]:
+    pairs = {
+        "claims": [("low", "high"), ("seed_published", "announced_date")],
+        "prices": [("price_low_usd_per_kg", "price_high_usd_per_kg")],
+        "projects": [("capacity_low", "capacity_high")],
+        "events": [("date", "end_date")],
+        "usgs_us_imports": [("year_start", "year_end")],
+    }
+    problems = []
+    for name, cols in pairs.items():
+        frame = frames.get(name)
+        if frame is None:
+            continue
+        for low, high in cols:
+            if name == "claims" and low == "seed_published":
+                continue  # a Related News item may be dated after the article was saved; not an error
+            bad = frame[low].notna() & frame[high].notna() & (frame[low] > frame[high])
+            for i in frame.index[bad]:
+                problems.append(
+                    Problem(TABLES[name].path, _line(i), high, f"{low} ({frame.at[i, low]}) is greater than {high} ({frame.at[i, high]})")
+                )
+    return problems
+
+
+def _check_claims(claims: pd.DataFrame, sources: pd.DataFrame | None, folder: Path) -> list[Problem]:
+    problems = []
+    path = TABLES["claims"].path
+    seeds = folder / "seeds"
+    texts: dict[str, str | None] = {}
+    published = {} if sources is None else dict(zip(sources["source_id"], sources["date_published"]))
+    for i, row in claims.iterrows():
+        has_value = pd.notna(row["value"])
+        has_range = pd.notna(row["low"]) or pd.notna(row["high"])
+        if has_value == has_range:
+            problems.append(Problem(path, _line(i), "value", "state either value or low and high, not both or neither"))
+        elif has_range and (pd.isna(row["low"]) or pd.isna(row["high"])):
+            problems.append(Problem(path, _line(i), "high" if pd.isna(row["high"]) else "low", "a range needs both low and high"))
+        seed = row["seed_file"]
+        if seed not in texts:
+            seed_path = seeds / seed
+            texts[seed] = seed_path.read_text(encoding="utf-8") if seed_path.is_file() else None
+        if texts[seed] is None:
+            problems.append(Problem(path, _line(i), "seed_file", f"seed file {seed!r} not found in {seeds}"))
+        elif row["quote"] not in texts[seed]:
+            problems.append(Problem(path, _line(i), "quote", f"quote not found verbatim in {seed}"))
+        seed_date = published.get(row["seed_source_id"])
+        if seed_date is not None and pd.notna(seed_date) and pd.notna(row["seed_published"]) and seed_date != row["seed_published"]:
+            problems.append(
+                Problem(path, _line(i), "seed_published",
+                        f"{row['seed_published']:%Y-%m-%d} differs from {row['seed_source_id']}'s date_published {seed_date:%Y-%m-%d}")
+            )
+        if row["verdict"] != "not_found" and pd.isna(row["authority_source_id"]):
+            problems.append(Problem(path, _line(i), "authority_source_id", f"verdict {row['verdict']!r} needs an authority source"))
+    return problems
+
+
+def validate_dataset(data: str | os.PathLike | None = None) -> list[Problem]:
+    """All problems in the dataset at ``data`` (default: the package's data folder). Empty = valid."""
+    folder = data_dir(data)
+    problems: list[Problem] = []
+    problems.extend(_check_datapackage(folder))
+    frames: dict[str, pd.DataFrame] = {}
+    for name in TABLES:
+        frame, table_problems = read_table(name, folder)
+        problems.extend(table_problems)
+        # Cross-table rules need typed columns: skip a table whose header or types are broken.
+        if not any(p.line in (None, 1) for p in table_problems) and not any("not a" in p.message for p in table_problems):
+            frames[name] = frame
+    problems.extend(_check_foreign_keys(frames))
+    if "usgs_country_supply" in frames:
+        problems.extend(_check_world_totals(frames["usgs_country_supply"]))
+    if "stage_shares" in frames:
+        problems.extend(_check_share_sums(frames["stage_shares"]))
+    problems.extend(_check_ranges(frames))
+    if "claims" in frames:
+        problems.extend(_check_claims(frames["claims"], frames.get("sources"), folder))
+    return problems
+
+
+def write_datapackage(folder: str | os.PathLike) -> Path:
+    """Write the generated descriptor (used by maintainers after a schema change; never by validate)."""
+    path = Path(folder) / DATAPACKAGE
+    text = json.dumps(datapackage_descriptor(__version__), indent=2, ensure_ascii=False) + "\n"
+    path.write_text(text, encoding="utf-8")
+    return path
