@@ -42,10 +42,11 @@ def bibtex_entry(row: pd.Series) -> str:
     kind = "techreport" if row["bibtex_type"] == "techreport" else "misc"
     fields: list[tuple[str, str]] = [
         ("author", "{" + _bib_escape(row["producer"]) + "}"),
-        ("title", _bib_escape(row["title"])),
+        ("title", "{" + _bib_escape(row["title"]) + "}"),  # braces keep the capitalisation
         ("year", f"{date.year}"),
-        ("month", _MONTHS[date.month - 1]),
     ]
+    if row["date_precision"] != "year":
+        fields.append(("month", _MONTHS[date.month - 1]))
     if kind == "techreport":
         fields.append(("institution", _bib_escape(row["producer"])))
     if _present(row["edition"]):
@@ -57,12 +58,18 @@ def bibtex_entry(row: pd.Series) -> str:
         fields.append(("doi", row["doi"]))
     if _present(row["date_accessed"]):
         fields.append(("urldate", f"{row['date_accessed']:%Y-%m-%d}"))
-    note = f"Published {date:%Y-%m-%d}"
+    note = f"Published {published_text(row)}"
     if _present(row["date_accessed"]):
         note += f"; accessed {row['date_accessed']:%Y-%m-%d}"
     fields.append(("note", _bib_escape(note)))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@{kind}{{{row['source_id']},\n{body}\n}}\n"
+
+
+def published_text(row: pd.Series) -> str:
+    """The publication date at the precision it is known (2025-11-07, 2025-11 or 2025)."""
+    fmt = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}[row["date_precision"]]
+    return row["date_published"].strftime(fmt)
 
 
 def bibtex_file(data: str | os.PathLike | None = None) -> str:

@@ -27,10 +27,10 @@ def _json_value(value):
     """Plain JSON-able value: NaN/NA become null, timestamps ISO dates, numpy scalars Python numbers."""
     import pandas as pd
 
-    if value is None or value is pd.NA:
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.strftime("%Y-%m-%d")
+        return value.strftime("%Y-%m-%d")
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
@@ -76,6 +76,8 @@ CLAIM_FIELDS = {
     "value": "value",
     "low": "low",
     "high": "high",
+    "date_low": "date_low",
+    "date_high": "date_high",
     "bound": "bound",
     "unit": "unit",
     "stage": "stage",
@@ -83,9 +85,22 @@ CLAIM_FIELDS = {
     "verdict": "verdict",
     "authority_source": "authority_source_id",
     "authority_value": "authority_value",
+    "authority_date": "authority_date",
     "authority_text": "authority_text",
     "note": "note",
 }
+
+
+def claim_amount(rec: dict) -> str:
+    """A claim's value as printed: '>200 USD bn', '30–40 %', '2025-10-31', '2025-04-01–2025-04-30'."""
+    bound = "" if rec["bound"] == "=" else rec["bound"]
+    if rec["value"] is not None:
+        return f"{bound}{rec['value']:g} {rec['unit']}"
+    if rec["low"] is not None:
+        return f"{bound}{rec['low']:g}–{rec['high']:g} {rec['unit']}"
+    if rec["date_low"] == rec["date_high"]:
+        return f"{bound}{rec['date_low']}"
+    return f"{bound}{rec['date_low']}–{rec['date_high']}"
 
 
 def cmd_claims(args) -> int:
@@ -105,11 +120,7 @@ def cmd_claims(args) -> int:
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return 0
     for rec in records:
-        if rec["value"] is not None:
-            amount = f"{rec['bound'] if rec['bound'] != '=' else ''}{rec['value']:g}"
-        else:
-            amount = f"{rec['low']:g}–{rec['high']:g}"
-        print(f"{rec['id']:<5} {rec['verdict']:<12} {amount + ' ' + rec['unit']:<22} {rec['subject']}")
+        print(f"{rec['id']:<5} {rec['verdict']:<12} {claim_amount(rec):<24} {rec['subject']}")
     print(f"{len(records)} claim(s)", file=sys.stderr)
     return 0
 

@@ -206,7 +206,12 @@ def read_table(name: str, data: str | os.PathLike | None = None) -> tuple[pd.Dat
     if list(raw.columns) != declared:
         problems.append(Problem(table.path, 1, None, f"columns are out of order; expected {declared}"))
     typed = _convert(table, raw, problems)
-    problems.extend(_schema_problems(table, typed))
+    # A cell that failed to parse is also null after conversion: report it once, as unparseable.
+    unparsed = {(p.line, p.column) for p in problems}
+    problems.extend(
+        p for p in _schema_problems(table, typed) if not (p.message == "required value is missing" and (p.line, p.column) in unparsed)
+    )
+    problems.sort(key=lambda p: (p.line or 0, p.column or "", p.message))
     return typed, problems
 
 

@@ -12,7 +12,7 @@ Cross-table rules checked here (the per-table schema checks live in :mod:`rare_e
   published world total, and country reserves are consistent with a ">" world total;
 * shares of one source, year, stage, basket and basis add up to at most 100 %;
 * ``low <= high`` wherever a table keeps a range, and an end date is not before its start;
-* every claim states either one value or a low/high pair, its quote is found verbatim in
+* every claim states exactly one of a value, a low/high pair or a date range, its quote is found verbatim in
   its seed file, and its seed date equals the seed source's publication date.
 """
 
@@ -136,7 +136,7 @@ def _check_share_sums(frame: pd.DataFrame) -> list[Problem]:
 
 def _check_ranges(frames: dict[str, pd.DataFrame]) -> list[Problem]:
     pairs = {
-        "claims": [("low", "high"), ("seed_published", "announced_date")],
+        "claims": [("low", "high"), ("date_low", "date_high")],
         "prices": [("price_low_usd_per_kg", "price_high_usd_per_kg")],
         "projects": [("capacity_low", "capacity_high")],
         "events": [("date", "end_date")],
@@ -148,8 +148,6 @@ def _check_ranges(frames: dict[str, pd.DataFrame]) -> list[Problem]:
         if frame is None:
             continue
         for low, high in cols:
-            if name == "claims" and low == "seed_published":
-                continue  # a Related News item may be dated after the article was saved; not an error
             bad = frame[low].notna() & frame[high].notna() & (frame[low] > frame[high])
             for i in frame.index[bad]:
                 problems.append(
@@ -165,12 +163,21 @@ def _check_claims(claims: pd.DataFrame, sources: pd.DataFrame | None, folder: Pa
     texts: dict[str, str | None] = {}
     published = {} if sources is None else dict(zip(sources["source_id"], sources["date_published"]))
     for i, row in claims.iterrows():
-        has_value = pd.notna(row["value"])
-        has_range = pd.notna(row["low"]) or pd.notna(row["high"])
-        if has_value == has_range:
-            problems.append(Problem(path, _line(i), "value", "state either value or low and high, not both or neither"))
-        elif has_range and (pd.isna(row["low"]) or pd.isna(row["high"])):
-            problems.append(Problem(path, _line(i), "high" if pd.isna(row["high"]) else "low", "a range needs both low and high"))
+        stated = [
+            kind
+            for kind, cols in (("value", ["value"]), ("low/high", ["low", "high"]), ("date_low/date_high", ["date_low", "date_high"]))
+            if any(pd.notna(row[c]) for c in cols)
+        ]
+        if len(stated) != 1:
+            problems.append(
+                Problem(path, _line(i), "value", "state exactly one of value, low/high or date_low/date_high"
+                        + (f" (found {', '.join(stated)})" if stated else ""))
+            )
+        for low, high in (("low", "high"), ("date_low", "date_high")):
+            if pd.notna(row[low]) != pd.notna(row[high]):
+                problems.append(Problem(path, _line(i), high if pd.isna(row[high]) else low, f"a range needs both {low} and {high}"))
+        if (row["unit"] == "date") != ("date_low/date_high" in stated):
+            problems.append(Problem(path, _line(i), "unit", "date claims (date_low/date_high) and only they have unit 'date'"))
         seed = row["seed_file"]
         if seed not in texts:
             seed_path = seeds / seed

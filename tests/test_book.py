@@ -1,0 +1,54 @@
+"""The book builds strictly (no warnings, failing chapters fail) and holds what it promises."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """Build the whole book once per test session into a scratch folder (never into _build/)."""
+    out = tmp_path_factory.mktemp("book")
+    result = subprocess.run(
+        [str(JUPYTER_BOOK), "build", "--all", "-n", "-W", "--keep-going", "--path-output", str(out), str(ROOT)],
+        capture_output=True, text=True, timeout=1800,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"strict build failed:\n{log[-6000:]}"
+    assert not re.search(r"WARNING:", log), f"build printed warnings:\n{log[-6000:]}"
+    return out / "_build" / "html"
+
+
+def test_book_has_title_page_methods_and_bibliography(built_book):
+    assert (built_book / "index.html").is_file()
+    methods = (built_book / "chapters" / "methods.html").read_text(encoding="utf-8")
+    assert "Data dictionary" in methods
+    assert "claims.csv" in methods and "authority_source_id" in methods
+    bib = (built_book / "bibliography.html").read_text(encoding="utf-8")
+    assert "Mineral Commodity Summaries" in bib
+
+
+def test_build_fails_when_a_chapter_raises(tmp_path):
+    """A chapter that raises must fail the strict build (a plain JB1 build would only warn)."""
+    book = tmp_path / "book"
+    shutil.copytree(ROOT, book, ignore=shutil.ignore_patterns(".venv", "_build", "runs", ".git", "test-artifacts"))
+    nb = (book / "chapters" / "methods.ipynb").read_text(encoding="utf-8")
+    broken = nb.replace("from IPython.display import", "raise RuntimeError('boom')\\nfrom IPython.display import", 1)
+    assert broken != nb
+    (book / "chapters" / "methods.ipynb").write_text(broken, encoding="utf-8")
+    result = subprocess.run(
+        [str(JUPYTER_BOOK), "build", "--all", "-n", "-W", "--keep-going", str(book)],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode != 0
+    assert "boom" in result.stdout + result.stderr
