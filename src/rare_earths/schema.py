@@ -273,7 +273,13 @@ USGS_COUNTRY_SUPPLY = Table(
         Field("version", "string", "Version of the edition.", required=True),
         Field("country", "string", "Country as named by USGS, or 'World total (rounded)'.", required=True),
         Field("is_world_total", "boolean", "True for the published world total row.", required=True),
-        Field("measure", "string", "What the value is.", required=True, enum=("mine_production", "reserves")),
+        Field(
+            "measure",
+            "string",
+            "What the value is: mine production, reserves, or measured and indicated resources (USGS 'World Resources').",
+            required=True,
+            enum=("mine_production", "reserves", "mi_resources"),
+        ),
         Field("year", "integer", "Data year (for reserves: the edition's latest data year).", required=True),
         Field("estimated", "boolean", "True where USGS marks the year as an estimate (e).", required=True),
         Field(
@@ -436,6 +442,26 @@ COMMITMENTS = Table(
     foreign_keys=(_source_fk(), ForeignKey(("claim_id",), "claims", ("claim_id",))),
 )
 
+COMPANY_OUTPUT = Table(
+    name="company_output",
+    title="Company output",
+    description="Reported annual output of individual producers (company filings and results), used where "
+    "a computation needs one producer's volume (e.g. the DoD floor top-up at MP Materials' output).",
+    fields=(
+        Field("output_id", "string", "Stable identifier.", required=True, pattern=r"^[a-z0-9_]+$"),
+        Field("company", "string", "Producer.", required=True),
+        Field("site", "string", "Mine or plant.", required=True),
+        Field("country", "string", "Country of the site.", required=True),
+        Field("product", "string", "What was produced (NdPr oxide, REO in concentrate, ...).", required=True),
+        Field("year", "integer", "Year of the output.", required=True),
+        Field("output_t", "number", "Output in tonnes of the product.", unit="t", required=True, minimum=0),
+        *_provenance(),
+        _NOTE,
+    ),
+    primary_key=("output_id",),
+    foreign_keys=(_source_fk(),),
+)
+
 PROJECTS = Table(
     name="projects",
     title="Projects outside China",
@@ -538,6 +564,7 @@ TABLES: dict[str, Table] = {
         USGS_US_IMPORTS,
         STAGE_SHARES,
         PRICES,
+        COMPANY_OUTPUT,
         COMMITMENTS,
         PROJECTS,
         EVENTS,

@@ -87,7 +87,8 @@ def _check_foreign_keys(frames: dict[str, pd.DataFrame]) -> list[Problem]:
 def _check_world_totals(frame: pd.DataFrame) -> list[Problem]:
     problems = []
     path = TABLES["usgs_country_supply"].path
-    for (edition, version, measure, year), group in frame.groupby(["edition", "version", "measure", "year"]):
+    published = frame[frame["measure"].isin(["mine_production", "reserves"])]  # USGS prints no world resources total
+    for (edition, version, measure, year), group in published.groupby(["edition", "version", "measure", "year"]):
         totals = group[group["is_world_total"]]
         countries = group[~group["is_world_total"]]
         if len(totals) != 1:
