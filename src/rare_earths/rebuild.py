@@ -1,0 +1,222 @@
+"""The rebuild: "15 years and over USD 200 billion" against the money announced so far.
+
+Units: USD bn for the estimate and the totals, USD m in the ``commitments`` table (divided by
+1,000), years for time, dates for announcements.
+
+Formulas:
+
+* annual need ``= rebuild_total_usd_bn / rebuild_years`` (USD bn/yr);
+* committed ``= sum of the amounts announced on or before as_of, in the instrument groups the
+  scope counts`` (USD bn); a later announcement by the same funder to the same recipient with
+  the same instrument *replaces* the earlier one (DFC to Serra Verde: up to USD 465M in
+  Nov 2025, raised to USD 565M on 2026-02-05: counted once);
+* coverage ``= committed / rebuild_total * 100`` (percent);
+* observed pace ``= committed / years elapsed`` from the first counted announcement to as_of
+  (USD bn/yr; years = days / 365.25);
+* years to reach the estimate at that pace ``= (rebuild_total - committed) / pace`` (from
+  as_of); the whole estimate at that pace takes ``rebuild_total / pace`` years.
+
+Instrument groups (:data:`INSTRUMENT_GROUPS`): *firm* (equity, loans, grants, incentives),
+*conditional* (conditional loans), *grant programmes* (planned funding opportunities, not yet
+awarded), *private* (private financing and capex). Offtake agreements are purchases, not
+investment, and are never counted. What "committed" means is the ``committed_scope``
+parameter (:data:`SCOPES`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from rare_earths.parameters import (
+    COMMITTED_SCOPES,
+    ParameterError,
+    check_choice,
+    check_date,
+    check_money,
+    check_years,
+)
+
+INSTRUMENT_GROUPS: dict[str, tuple[str, ...]] = {
+    "firm": ("equity", "loan", "grant", "incentive"),
+    "conditional": ("conditional_loan",),
+    "grant_programmes": ("grant_programme",),
+    "private": ("private_capex", "private_financing"),
+    "not_counted": ("offtake",),
+}
+
+#: Which groups each ``committed_scope`` counts (each scope adds to the previous one).
+SCOPES: dict[str, tuple[str, ...]] = {
+    "firm": ("firm",),
+    "firm_conditional": ("firm", "conditional"),
+    "public": ("firm", "conditional", "grant_programmes"),
+    "all": ("firm", "conditional", "grant_programmes", "private"),
+}
+assert tuple(SCOPES) == COMMITTED_SCOPES
+
+DAYS_PER_YEAR = 365.25
+
+
+def instrument_group(instrument: str) -> str:
+    for group, instruments in INSTRUMENT_GROUPS.items():
+        if instrument in instruments:
+            return group
+    raise ParameterError(f"instrument={instrument}: not in any instrument group")
+
+
+def annual_need_usd_bn(rebuild_total_usd_bn, rebuild_years):
+    """Annual investment need (USD bn/yr) ``= total / years``."""
+    total = check_money("rebuild_total_usd_bn", rebuild_total_usd_bn, positive=True)
+    years = check_years("rebuild_years", rebuild_years)
+    out = np.asarray(total) / np.asarray(years)
+    return float(out) if out.ndim == 0 else out
+
+
+def coverage_pct(committed_usd_bn, rebuild_total_usd_bn):
+    """Share of the estimate covered (percent) ``= committed / total * 100`` (may exceed 100)."""
+    committed = check_money("committed_usd_bn", committed_usd_bn)
+    total = check_money("rebuild_total_usd_bn", rebuild_total_usd_bn, positive=True)
+    out = np.asarray(committed) / np.asarray(total) * 100.0
+    return float(out) if out.ndim == 0 else out
+
+
+def years_to_reach(committed_usd_bn, rebuild_total_usd_bn, pace_usd_bn_per_year):
+    """Years from now to reach the total at a pace: ``max(total - committed, 0) / pace``."""
+    committed = check_money("committed_usd_bn", committed_usd_bn)
+    total = check_money("rebuild_total_usd_bn", rebuild_total_usd_bn, positive=True)
+    pace = check_money("pace_usd_bn_per_year", pace_usd_bn_per_year, positive=True)
+    out = np.maximum(np.asarray(total) - np.asarray(committed), 0.0) / np.asarray(pace)
+    return float(out) if out.ndim == 0 else out
+
+
+def counted_commitments(commitments: pd.DataFrame, as_of, scope: str = "all") -> pd.DataFrame:
+    """The commitments counted at ``as_of`` under ``scope``, superseded rows removed.
+
+    Adds columns ``group`` (instrument group), ``amount_usd_bn``, ``counted`` (bool) and
+    ``reason`` (why a row is not counted: after_as_of, superseded, out_of_scope, not_investment).
+    Returns every row, so a reader sees what was left out and why.
+    """
+    day = pd.Timestamp(check_date("as_of", as_of))
+    check_choice("committed_scope", scope, COMMITTED_SCOPES)
+    frame = commitments.copy()
+    if frame["amount_usd_m"].isna().any():
+        raise ParameterError("amount_usd_m=NA: every commitment needs an amount")
+    frame["group"] = frame["instrument"].map(instrument_group).astype("string")
+    frame["amount_usd_bn"] = frame["amount_usd_m"].astype(float) / 1000.0
+    reason = pd.Series("", index=frame.index, dtype="object")
+    reason[frame["announced_date"] > day] = "after_as_of"
+    known = frame[reason == ""].sort_values("announced_date")
+    latest = known.groupby(["funder", "recipient", "instrument"], sort=False)["announced_date"].transform("max")
+    superseded = known.index[known["announced_date"] < latest]
+    reason[superseded] = "superseded"
+    reason[(reason == "") & (frame["group"] == "not_counted")] = "not_investment"
+    reason[(reason == "") & ~frame["group"].isin(SCOPES[scope])] = "out_of_scope"
+    frame["reason"] = reason.astype("string")
+    frame["counted"] = frame["reason"] == ""
+    return frame.sort_values(["announced_date", "commitment_id"]).reset_index(drop=True)
+
+
+def committed_usd_bn(commitments: pd.DataFrame, as_of, scope: str = "all") -> float:
+    """Money counted as committed at ``as_of`` (USD bn)."""
+    frame = counted_commitments(commitments, as_of, scope)
+    return float(frame.loc[frame["counted"], "amount_usd_bn"].sum())
+
+
+def by_instrument(commitments: pd.DataFrame, as_of) -> pd.DataFrame:
+    """Money announced by instrument group at ``as_of`` (USD bn), superseded rows removed.
+
+    Columns: group, instruments, amount_usd_bn, n, bounds (the amounts' bounds: ``<=`` marks an
+    "up to", ``~`` an "about"), in_scopes (the committed_scope values that count the group).
+    """
+    frame = counted_commitments(commitments, as_of, "all")
+    frame = frame[frame["reason"].isin(["", "not_investment"])]
+    rows = []
+    for group, instruments in INSTRUMENT_GROUPS.items():
+        part = frame[frame["group"] == group]
+        rows.append({
+            "group": group,
+            "instruments": ", ".join(instruments),
+            "amount_usd_bn": float(part["amount_usd_bn"].sum()),
+            "n": int(len(part)),
+            "bounds": " ".join(sorted(set(part["bound"].dropna()))),
+            "in_scopes": ", ".join(s for s, groups in SCOPES.items() if group in groups),
+        })
+    return pd.DataFrame(rows)
+
+
+def cumulative_by_date(commitments: pd.DataFrame, as_of, scope: str = "all") -> pd.DataFrame:
+    """Cumulative money counted, by announcement date (USD bn), up to ``as_of``.
+
+    A superseding announcement adds only its increase over the amount it replaces (Serra Verde
+    2026-02-05: +0.1). Columns: date, added_usd_bn, cumulative_usd_bn, items.
+    """
+    day = pd.Timestamp(check_date("as_of", as_of))
+    check_choice("committed_scope", scope, COMMITTED_SCOPES)
+    frame = commitments.copy()
+    frame = frame[frame["announced_date"] <= day].sort_values(["announced_date", "commitment_id"])
+    frame["group"] = frame["instrument"].map(instrument_group)
+    frame = frame[frame["group"].isin(SCOPES[scope])]
+    current: dict[tuple, float] = {}
+    rows = []
+    for date, day_rows in frame.groupby("announced_date", sort=True):
+        added = 0.0
+        items = []
+        for _, row in day_rows.iterrows():
+            key = (row["funder"], row["recipient"], row["instrument"])
+            amount = float(row["amount_usd_m"]) / 1000.0
+            added += amount - current.get(key, 0.0)
+            current[key] = amount
+            items.append(row["commitment_id"])
+        rows.append({"date": date, "added_usd_bn": added, "items": ", ".join(items)})
+    out = pd.DataFrame(rows, columns=["date", "added_usd_bn", "items"])
+    out["cumulative_usd_bn"] = out["added_usd_bn"].cumsum()
+    return out[["date", "added_usd_bn", "cumulative_usd_bn", "items"]]
+
+
+@dataclass(frozen=True)
+class Rebuild:
+    """The rebuild arithmetic at one date under one scope (USD bn, percent, years)."""
+
+    as_of: _dt.date
+    scope: str
+    rebuild_total_usd_bn: float
+    rebuild_years: float
+    annual_need_usd_bn: float
+    committed_usd_bn: float
+    coverage_pct: float
+    first_date: _dt.date | None
+    elapsed_years: float
+    pace_usd_bn_per_year: float | None  # None when no time has elapsed or nothing is counted
+    years_to_reach: float | None  # from as_of, at the observed pace
+    years_at_pace_total: float | None  # the whole estimate at the observed pace
+    status: str  # "computed", "no_commitments", "no_time_elapsed"
+
+
+def rebuild_summary(commitments: pd.DataFrame, as_of, scope: str = "all", rebuild_total_usd_bn: float = 200.0,
+                    rebuild_years: float = 15) -> Rebuild:
+    """Annual need, committed money, coverage, observed pace and years to reach the estimate.
+
+    Where no money is counted, or as_of is the first announcement day, the pace is undefined:
+    ``pace_usd_bn_per_year`` and the years are None and ``status`` says why (never NaN).
+    """
+    day = check_date("as_of", as_of)
+    total = check_money("rebuild_total_usd_bn", rebuild_total_usd_bn, positive=True)
+    years = check_years("rebuild_years", rebuild_years)
+    frame = counted_commitments(commitments, day, scope)
+    counted = frame[frame["counted"]]
+    committed = float(counted["amount_usd_bn"].sum())
+    need = annual_need_usd_bn(total, years)
+    cover = coverage_pct(committed, total)
+    if counted.empty:
+        return Rebuild(day, scope, total, years, need, committed, cover, None, 0.0, None, None, None, "no_commitments")
+    first = counted["announced_date"].min().date()
+    elapsed = (day - first).days / DAYS_PER_YEAR
+    if elapsed <= 0 or committed <= 0:
+        return Rebuild(day, scope, total, years, need, committed, cover, first, max(elapsed, 0.0), None, None, None,
+                       "no_time_elapsed" if elapsed <= 0 else "no_commitments")
+    pace = committed / elapsed
+    return Rebuild(day, scope, total, years, need, committed, cover, first, elapsed, pace,
+                   years_to_reach(committed, total, pace), total / pace, "computed")
