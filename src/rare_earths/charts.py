@@ -1,0 +1,445 @@
+"""House chart style and the :class:`Figure` object behind every chart of the book.
+
+Altair is heavy (~1 s to import): nothing in ``rare_earths`` imports this module at import time.
+Import it where charts are made (``from rare_earths import charts``); importing it registers and
+enables the house theme ``"rare_earths"``.
+
+House style
+-----------
+* fonts: the system font stack only (no web fonts: the book works offline);
+* colours: the Okabe–Ito palette (:data:`OKABE_ITO`, :data:`PALETTE`), safe for the common forms of
+  colour blindness; China is vermillion (:data:`CHINA_COLOUR`) and is *also* distinguishable without
+  colour: add :func:`china_emphasis` encodings (black outline on bars/areas, thick solid line
+  against dashed ones, diamond shape on points);
+* units on axes: every quantitative x/y axis title names its unit in brackets,
+  e.g. ``axis_title("Reserves", "Mt REO")`` → ``"Reserves (Mt REO)"``; :class:`Figure` checks it.
+
+A figure
+--------
+``Figure(id, chart, data, caption, alt_text, sources, chapter)``: ``data`` is exactly the plotted
+table, ``caption`` names the source and its vintage, ``sources`` are ids of ``data/sources.csv``.
+``to_svg()`` / ``to_png(scale=2)`` (vl-convert) and ``csv_text()`` are deterministic (identical bytes
+for identical inputs). ``show()`` (or a bare ``fig`` at the end of a cell) displays ONE notebook
+output: the interactive chart (Altair's ``universal`` HTML template with a stable div id
+``chart-<id>``, no random ``altair-viz-<hex>``, so a rebuild gives identical HTML and nbval strict
+mode does not trip), then the caption, a "Download the data (CSV)" link (a ``data:text/csv;base64``
+URL with ``download="<id>.csv"``: works offline from disk) and the citation text. All text is
+HTML-escaped. In the built book the chart renders offline through ``_ext/vega_offline.py``.
+Importing this module also enables the Altair renderer ``"rare_earths"`` (:func:`stable_html_renderer`):
+plain ``alt.Chart`` outputs get a div id derived from the spec instead of a random one, and SVG.
+
+Numbered figures and ``{numref}`` (checked with myst-nb 1.4.0)
+-------------------------------------------------------------
+myst-nb's cell metadata ``mystnb: figure: {name:, caption:}`` wraps *every* ``display_data``
+output of the cell in a numbered ``<figure>``: it works for the HTML (Vega) output too, not only for
+images, and the ``{numref}`` role with target ``fig-<id>`` resolves ("Fig. 3"; numbering follows
+``numfig`` and ``use_multitoc_numbering``). Rules that follow (found by building test books; the
+cell-metadata case is tested in ``tests/test_browser.py``):
+
+* the cell must emit exactly one display output (``show()`` emits one): two outputs make two
+  figures with the same name, and Sphinx warns "Duplicate explicit target name" (fails ``-W``);
+* Sphinx numbers only figures that have a caption, so the metadata needs ``caption`` (a short title;
+  the full caption with source and vintage is in the output). :meth:`Figure.cell_metadata` returns
+  the metadata to paste (``caption_before: true`` puts "Fig. N title" above the chart);
+* in a MyST-Markdown notebook the same metadata goes in the code cell's YAML header::
+
+      ```{code-cell} ipython3
+      ---
+      mystnb:
+        figure:
+          name: fig-reserves-ranked
+          caption: Rare-earth reserves by country
+      ---
+      fig.show()
+      ```
+
+``glue("key", fig, display=False)`` + a ``{glue:figure}`` directive with ``:name:`` also gives a
+numbered figure that renders (same page); rich HTML glued across pages is fragile (toolchain notes):
+prefer the cell metadata.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+import rare_earths
+
+# --------------------------------------------------------------------------------------------
+# Theme
+# --------------------------------------------------------------------------------------------
+
+THEME_NAME = "rare_earths"
+
+#: System fonts only: nothing is downloaded. vl-convert (SVG/PNG) falls back to the fonts installed.
+FONT = ('system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Liberation Sans", '
+        '"DejaVu Sans", Arial, sans-serif')
+
+#: Okabe & Ito (2008), "Color Universal Design": distinguishable with protanopia, deuteranopia, tritanopia.
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+
+#: Category order: strong colours first, yellow (low contrast on white) last.
+PALETTE: list[str] = [OKABE_ITO[name] for name in (
+    "blue", "orange", "bluish_green", "vermillion", "sky_blue", "reddish_purple", "black", "yellow",
+)]
+
+CHINA = "China"
+CHINA_COLOUR = OKABE_ITO["vermillion"]
+PRIMARY_COLOUR = OKABE_ITO["blue"]
+NEUTRAL_COLOUR = "#9A9A9A"  # rest of world / context series (grey is not a hue: safe)
+TEXT_COLOUR = "#222222"
+
+#: vega-embed options for the book: SVG renderer (crisp, testable: ``svg.marks``); export actions
+#: only (the Vega editor link needs the network).
+EMBED_OPTIONS: dict[str, Any] = {
+    "mode": "vega-lite",
+    "renderer": "svg",
+    "actions": {"export": True, "source": False, "compiled": False, "editor": False},
+}
+
+
+def theme() -> dict[str, Any]:
+    """The house Vega-Lite config (registered as the Altair theme ``"rare_earths"``)."""
+    axis = {
+        "labelFont": FONT, "titleFont": FONT, "labelFontSize": 12, "titleFontSize": 13,
+        "titleFontWeight": "normal", "labelColor": TEXT_COLOUR, "titleColor": TEXT_COLOUR,
+        "domainColor": "#777777", "tickColor": "#777777", "gridColor": "#E3E3E3", "labelLimit": 240,
+    }
+    return {
+        "config": {
+            "font": FONT,
+            "background": "white",
+            "padding": 8,
+            "view": {"continuousWidth": 560, "continuousHeight": 320, "discreteWidth": 560, "stroke": None},
+            "title": {"font": FONT, "fontSize": 16, "fontWeight": 600, "anchor": "start", "color": TEXT_COLOUR,
+                      "subtitleFont": FONT, "subtitleFontSize": 13, "subtitleColor": "#444444", "offset": 10},
+            "axis": axis,
+            "axisX": {"labelAngle": 0},
+            "legend": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 12, "titleFontSize": 12,
+                       "titleFontWeight": "normal", "labelColor": TEXT_COLOUR, "titleColor": TEXT_COLOUR,
+                       "symbolSize": 120, "orient": "bottom", "direction": "horizontal", "labelLimit": 240},
+            "header": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 12, "titleFontSize": 13,
+                       "labelColor": TEXT_COLOUR, "titleColor": TEXT_COLOUR},
+            "text": {"font": FONT, "fontSize": 12, "color": TEXT_COLOUR},
+            "range": {"category": PALETTE},
+            "mark": {"color": PRIMARY_COLOUR},
+            "bar": {"color": PRIMARY_COLOUR},
+            "line": {"strokeWidth": 2},
+            "point": {"filled": True, "size": 60},
+            "locale": {"number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]}},
+        }
+    }
+
+
+alt.theme.register(THEME_NAME, enable=True)(theme)
+
+
+def stable_html_renderer(spec: dict, **metadata) -> dict[str, str]:
+    """Altair's "html" renderer with a div id derived from the spec (no random ``altair-viz-<uuid>``).
+
+    Enabled as Altair renderer ``"rare_earths"`` on import, with the book's embed options (SVG), so
+    plain charts displayed in a notebook are deterministic too and render through the offline extension.
+    Two identical charts on one page share an id: Altair's script targets its own preceding div first.
+    """
+    from altair.utils.mimebundle import spec_to_mimebundle
+
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:20]
+    options = {"mode": "vega-lite", "template": "universal", "vega_version": alt.VEGA_VERSION,
+               "vegaembed_version": alt.VEGAEMBED_VERSION, "vegalite_version": alt.VEGALITE_VERSION}
+    options.update(metadata)
+    options["output_div"] = f"altair-viz-{digest}"
+    return spec_to_mimebundle(spec, format="html", **options)
+
+
+alt.renderers.register(THEME_NAME, stable_html_renderer)
+alt.renderers.enable(THEME_NAME, embed_options={k: v for k, v in EMBED_OPTIONS.items() if k != "mode"})
+
+
+def axis_title(name: str, unit: str) -> str:
+    """An axis title with its unit: ``axis_title("Reserves", "Mt REO")`` → ``"Reserves (Mt REO)"``."""
+    if not unit.strip():
+        raise ValueError("axis_title: unit is empty (use e.g. '%', 't REO', 'USD/kg', 'count')")
+    return f"{name} ({unit})"
+
+
+def china_emphasis(field: str = "country", mark: str = "bar", *, value: str = CHINA, colour: bool = True) -> dict[str, Any]:
+    """Encodings that make ``value`` (China) stand out *without relying on colour*.
+
+    Add them to ``.encode(**china_emphasis("country", "bar"))``. By mark:
+
+    * ``bar``/``area``/``arc``/``rect``: a thick black outline on China;
+    * ``line``/``rule``/``trail``: China thick and solid, the others thinner and dashed;
+    * ``point``/``circle``/``square``: China a larger diamond, the others circles.
+
+    With ``colour=True`` China is also vermillion and the others blue (drop it when colour encodes
+    another variable). Say it in the caption or a direct label ("China: outlined").
+    """
+    when = alt.when(alt.FieldEqualPredicate(field=field, equal=value))  # safe for any field name/value
+    enc: dict[str, Any] = {}
+    if colour:
+        enc["color"] = when.then(alt.value(CHINA_COLOUR)).otherwise(alt.value(PRIMARY_COLOUR))
+    if mark in ("bar", "area", "arc", "rect"):
+        enc["stroke"] = when.then(alt.value("#000000")).otherwise(alt.value(None))
+        enc["strokeWidth"] = when.then(alt.value(2.5)).otherwise(alt.value(0))
+    elif mark in ("line", "rule", "trail"):
+        enc["strokeWidth"] = when.then(alt.value(3.5)).otherwise(alt.value(1.5))
+        enc["strokeDash"] = when.then(alt.value([1, 0])).otherwise(alt.value([5, 3]))
+    elif mark in ("point", "circle", "square"):
+        enc["shape"] = when.then(alt.value("diamond")).otherwise(alt.value("circle"))
+        enc["size"] = when.then(alt.value(160)).otherwise(alt.value(60))
+    else:
+        raise ValueError(f"china_emphasis: unsupported mark {mark!r}")
+    return enc
+
+
+# --------------------------------------------------------------------------------------------
+# Figure
+# --------------------------------------------------------------------------------------------
+
+_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_SENTENCE_END_RE = re.compile(r"(?<=[a-z0-9%)\]]{2})\.(?:\s+|$)")
+
+
+class FigureError(ValueError):
+    """A Figure is missing something it must have; the message names the field."""
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value is not pd.NA and not (isinstance(value, float) and pd.isna(value)) and str(value).strip() != ""
+
+
+def _source_table() -> pd.DataFrame:
+    from rare_earths.dataset import load_table
+
+    return load_table("sources").set_index("source_id", drop=False)
+
+
+def source_text(row: pd.Series) -> str:
+    """``USGS, Rare earths, in Mineral Commodity Summaries 2026 (MCS 2026, version 1.3, 2026-02-06)``."""
+    details = []
+    if _present(row.get("edition")):
+        details.append(str(row["edition"]))
+    if _present(row.get("version")):
+        details.append(f"version {row['version']}")
+    date = row.get("date_published")
+    if _present(date):
+        precision = row.get("date_precision") if _present(row.get("date_precision")) else "day"
+        details.append(pd.Timestamp(date).strftime({"year": "%Y", "month": "%Y-%m"}.get(str(precision), "%Y-%m-%d")))
+    tail = f" ({', '.join(details)})" if details else ""
+    return f"{row['producer_short']}, {row['title']}{tail}"
+
+
+def _quantitative_axes_without_unit(spec: Any, path: str = "") -> list[str]:
+    """Paths of quantitative x/y encodings whose axis title does not name a unit in brackets."""
+    problems: list[str] = []
+    if isinstance(spec, dict):
+        enc = spec.get("encoding")
+        if isinstance(enc, dict):
+            for channel in ("x", "y"):
+                ch = enc.get(channel)
+                if not isinstance(ch, dict) or ch.get("type") != "quantitative" or ch.get("axis", {}) is None:
+                    continue
+                title = ch.get("title", (ch.get("axis") or {}).get("title"))
+                if re.search(r"(?i)\byears?\b|^year|year$", f"{ch.get('field', '')} {title or ''}".strip()):
+                    continue  # a year on a quantitative scale has no unit to name
+                if title is None or not re.search(r"\(.+\)|\[.+\]", str(title)):
+                    problems.append(f"{path or 'chart'}.{channel} ({ch.get('field', '?')!s}: title {title!r})")
+        for key in ("layer", "hconcat", "vconcat", "concat"):
+            for i, sub in enumerate(spec.get(key) or []):
+                problems += _quantitative_axes_without_unit(sub, f"{path}{key}[{i}]")
+        if isinstance(spec.get("spec"), dict):
+            problems += _quantitative_axes_without_unit(spec["spec"], f"{path}spec")
+    return problems
+
+
+@dataclass
+class Figure:
+    """One chart of the book with everything needed to show, cite and download it.
+
+    id        stable name, lower-case words joined by dashes (``"reserves-ranked"``); the numbered
+              figure's label is ``fig-<id>``, the CSV ``<id>.csv``
+    chart     the Altair chart
+    data      exactly the plotted data (what the CSV link downloads)
+    caption   names the data's source and vintage (e.g. "… Source: USGS MCS 2026 (data for 2025).")
+    alt_text  what the chart shows, for screen readers (also set as the chart's ARIA description)
+    sources   source ids of ``data/sources.csv``
+    chapter   slug of the chapter that shows it (``"reserves"``)
+    title     optional short title for citations and numbered captions (default: the caption's
+              first sentence)
+    """
+
+    id: str
+    chart: alt.TopLevelMixin
+    data: pd.DataFrame
+    caption: str
+    alt_text: str
+    sources: list[str]
+    chapter: str
+    title: str = ""
+    _source_rows: list[pd.Series] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        who = f"Figure {self.id!r}"
+        if not isinstance(self.id, str) or not _ID_RE.match(self.id):
+            raise FigureError(f"{who}: id must be lower-case words joined by dashes, e.g. 'reserves-ranked'")
+        if not isinstance(self.chart, alt.TopLevelMixin):
+            raise FigureError(f"{who}: chart must be an Altair chart, not {type(self.chart).__name__}")
+        if not isinstance(self.data, pd.DataFrame) or self.data.empty:
+            raise FigureError(f"{who}: data must be the non-empty pandas DataFrame that the chart plots")
+        chart_data = getattr(self.chart, "data", alt.Undefined)
+        if isinstance(chart_data, pd.DataFrame) and not _same_frame(chart_data, self.data):
+            raise FigureError(f"{who}: data is not the DataFrame the chart plots (pass the chart's own data)")
+        if not _present(self.alt_text):
+            raise FigureError(f"{who}: alt_text is missing (describe what the chart shows)")
+        if len(self.alt_text.strip()) < 20:
+            raise FigureError(f"{who}: alt_text is too short to describe the chart ({self.alt_text!r})")
+        if not _present(self.chapter) or not _ID_RE.match(str(self.chapter)):
+            raise FigureError(f"{who}: chapter must be the chapter's slug, e.g. 'reserves'")
+        if isinstance(self.sources, str) or not self.sources or not all(_present(s) for s in self.sources):
+            raise FigureError(f"{who}: sources must be a non-empty list of source ids of data/sources.csv")
+        self.sources = list(self.sources)
+        table = _source_table()
+        unknown = [s for s in self.sources if s not in table.index]
+        if unknown:
+            raise FigureError(f"{who}: sources has unknown source ids {unknown} (see data/sources.csv)")
+        self._source_rows = [table.loc[s] for s in self.sources]
+        if not _present(self.caption):
+            raise FigureError(f"{who}: caption is missing (it must name the data's source and vintage)")
+        producers = sorted({str(r["producer_short"]) for r in self._source_rows} | {str(r["producer"]) for r in self._source_rows})
+        if not any(p.lower() in self.caption.lower() for p in producers):
+            shorts = ", ".join(sorted({str(r["producer_short"]) for r in self._source_rows}))
+            raise FigureError(f"{who}: caption must name the data's source ({shorts})")
+        if not _YEAR_RE.search(self.caption):
+            raise FigureError(f"{who}: caption must give the data's vintage (a year, e.g. 'MCS 2026, data for 2025')")
+        missing_units = _quantitative_axes_without_unit(self.chart.to_dict(validate=False))
+        if missing_units:
+            raise FigureError(f"{who}: chart axis title must give the unit in brackets, e.g. axis_title('Reserves', "
+                              f"'Mt REO'): {'; '.join(missing_units)}")
+
+    # -- derived text ---------------------------------------------------------------------------
+
+    @property
+    def label(self) -> str:
+        """The Sphinx label of the numbered figure (``{numref}`fig-<id>```)."""
+        return f"fig-{self.id}"
+
+    @property
+    def short_title(self) -> str:
+        if _present(self.title):
+            return self.title.strip()
+        first = _SENTENCE_END_RE.split(self.caption.strip(), maxsplit=1)[0].strip()
+        return first.rstrip(".")
+
+    def sources_text(self) -> str:
+        return "; ".join(source_text(r) for r in self._source_rows)
+
+    def citation(self) -> str:
+        """``Rare Earth Rivalry (0.1.0), figure <id>: <title>. Sources: <producer, title (edition…)>; …``."""
+        return (f"{rare_earths.BOOK_TITLE} ({rare_earths.__version__}), figure {self.id}: {self.short_title}. "
+                f"Sources: {self.sources_text()}.")
+
+    def cell_metadata(self, caption_before: bool = True) -> dict[str, Any]:
+        """Cell metadata that makes the cell's output the numbered figure ``fig-<id>`` (myst-nb 1.4)."""
+        fig: dict[str, Any] = {"name": self.label, "caption": self.short_title}
+        if caption_before:
+            fig["caption_before"] = True
+        return {"mystnb": {"figure": fig}}
+
+    # -- outputs ----------------------------------------------------------------------------------
+
+    def spec(self) -> dict[str, Any]:
+        """The Vega-Lite spec (house theme applied; the alt text as the chart's ARIA description)."""
+        chart = self.chart
+        if getattr(chart, "description", alt.Undefined) is alt.Undefined:
+            chart = chart.properties(description=self.alt_text.strip())
+        with alt.theme.enable(THEME_NAME):
+            return chart.to_dict()
+
+    def _vl_version(self) -> str:
+        from altair.utils._importers import vl_version_for_vl_convert
+
+        return vl_version_for_vl_convert()
+
+    def to_svg(self) -> str:
+        """The chart as SVG text (vl-convert; deterministic), with the alt text as its title and ARIA label."""
+        import vl_convert as vlc
+
+        svg = vlc.vegalite_to_svg(self.spec(), vl_version=self._vl_version())
+        alt_text = html.escape(self.alt_text.strip())
+        svg = svg.replace("<svg ", f'<svg role="img" aria-label="{alt_text}" ', 1)
+        start = svg.index(">", svg.index("<svg")) + 1
+        return f"{svg[:start]}<title>{alt_text}</title>{svg[start:]}"
+
+    def to_png(self, scale: float = 2) -> bytes:
+        """The chart as PNG bytes at ``scale`` (vl-convert; identical bytes for identical inputs)."""
+        import vl_convert as vlc
+
+        return bytes(vlc.vegalite_to_png(self.spec(), vl_version=self._vl_version(), scale=scale))
+
+    def csv_text(self) -> str:
+        """The plotted data as CSV (no index, ``\\n`` line ends, ISO dates): deterministic."""
+        return self.data.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
+
+    def csv_data_url(self) -> str:
+        return "data:text/csv;charset=utf-8;base64," + base64.b64encode(self.csv_text().encode("utf-8")).decode("ascii")
+
+    def chart_html(self) -> str:
+        """Altair's universal HTML snippet with a stable div id (``chart-<id>``) and the book's embed options."""
+        from altair.utils.html import spec_to_html
+
+        return spec_to_html(
+            self.spec(), mode="vega-lite", vega_version=alt.VEGA_VERSION, vegaembed_version=alt.VEGAEMBED_VERSION,
+            vegalite_version=alt.VEGALITE_VERSION, output_div=f"chart-{self.id}", embed_options=dict(EMBED_OPTIONS),
+            fullhtml=False, template="universal",
+        ).strip()
+
+    def to_html(self) -> str:
+        """The whole output block: chart, caption, CSV download link, citation (text escaped)."""
+        e = html.escape
+        # Inline styles: the block looks the same in Jupyter and in the book (inside a <figure> too).
+        text_style = 'style="text-align:left;color:var(--pst-color-text-base, inherit);font-size:0.9em;margin:0.4em 0 0"'
+        return (
+            f'<div class="rr-figure" data-figure-id="{e(self.id)}" style="text-align:left">\n'
+            f'<div class="rr-figure-chart">\n{self.chart_html()}\n</div>\n'
+            f'<p class="rr-figure-caption" {text_style}>{e(self.caption.strip())}</p>\n'
+            f'<p class="rr-figure-links" {text_style}><a class="rr-figure-csv" href="{self.csv_data_url()}" '
+            f'download="{e(self.id)}.csv" type="text/csv">Download the data (CSV)</a></p>\n'
+            f'<p class="rr-figure-cite" {text_style}>Cite: {e(self.citation())}</p>\n'
+            "</div>"
+        )
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        return {"text/html": self.to_html(), "text/plain": f"Figure {self.id}: {self.caption.strip()}"}
+
+    def show(self) -> None:
+        """Display the figure as ONE notebook output (so ``mystnb: figure`` metadata numbers it once)."""
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)
+
+
+def _same_frame(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    if a is b:
+        return True
+    try:
+        return list(a.columns) == list(b.columns) and a.reset_index(drop=True).equals(b.reset_index(drop=True))
+    except Exception:  # pragma: no cover - exotic dtypes
+        return False

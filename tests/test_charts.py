@@ -1,0 +1,264 @@
+"""The house chart theme, the Figure object and the offline-chart extension (fast: no browser, no build)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import subprocess
+import sys
+
+import altair as alt
+import pandas as pd
+import pytest
+
+import rare_earths
+from conftest import ROOT
+from rare_earths import charts
+from rare_earths.charts import Figure, FigureError, axis_title, china_emphasis
+
+sys.path.insert(0, str(ROOT / "_ext"))
+import vega_offline  # noqa: E402
+
+SOURCE = "usgs_mcs_2026_ree"
+
+
+def reserves() -> pd.DataFrame:
+    return pd.DataFrame({
+        "country": ["China", "Brazil", "United States"],
+        "reserves_mt": [44.0, 21.0, 1.9],
+    })
+
+
+def make_figure(**overrides) -> Figure:
+    data = overrides.pop("data", None)
+    data = reserves() if data is None else data
+    chart = overrides.pop("chart", None) or alt.Chart(data).mark_bar().encode(
+        x=alt.X("reserves_mt:Q", title=axis_title("Reserves", "Mt REO")),
+        y=alt.Y("country:N", sort="-x", title=None),
+        **china_emphasis("country", "bar"),
+    )
+    fields = dict(
+        id="reserves-test", chart=chart, data=data,
+        caption="Rare-earth reserves by country. Source: USGS, MCS 2026 (data for 2025).",
+        alt_text="Bar chart: China holds 44 Mt of reserves, Brazil 21 Mt, the United States 1.9 Mt.",
+        sources=[SOURCE], chapter="reserves",
+    )
+    fields.update(overrides)
+    return Figure(**fields)
+
+
+# -- theme and palette ------------------------------------------------------------------------
+
+OKABE_ITO_HEX = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+
+
+def test_theme_is_registered_and_enabled():
+    assert charts.THEME_NAME in alt.theme.names()
+    assert alt.theme.active == charts.THEME_NAME
+    config = charts.theme()["config"]
+    assert config["range"]["category"] == charts.PALETTE
+    # System fonts only: no web font is named or loaded.
+    text = json.dumps(config)
+    assert "url(" not in text and "googleapis" not in text and "@font-face" not in text
+    assert config["font"].endswith("sans-serif")
+    spec = alt.Chart(reserves()).mark_bar().encode(x="reserves_mt:Q").to_dict()
+    assert spec["config"]["font"] == charts.FONT
+
+
+def test_palette_is_colour_blind_safe():
+    assert set(charts.OKABE_ITO.values()) == OKABE_ITO_HEX
+    assert len(charts.PALETTE) == len(set(charts.PALETTE)) == 8
+    assert set(charts.PALETTE) <= OKABE_ITO_HEX
+    assert charts.CHINA_COLOUR in OKABE_ITO_HEX and charts.PRIMARY_COLOUR in OKABE_ITO_HEX
+    assert charts.PALETTE[-1] == charts.OKABE_ITO["yellow"]  # low contrast on white: last
+
+
+@pytest.mark.parametrize("mark, cue", [("bar", "stroke"), ("area", "strokeWidth"), ("line", "strokeDash"),
+                                       ("point", "shape")])
+def test_china_emphasis_does_not_rely_on_colour(mark, cue):
+    enc = china_emphasis("country", mark, colour=False)
+    assert "color" not in enc and cue in enc
+    rendered = json.dumps(alt.Chart(reserves()).mark_point().encode(**enc).to_dict()["encoding"])
+    assert '"equal": "China"' in rendered and '"field": "country"' in rendered
+    assert "color" in china_emphasis("country", mark)
+    with pytest.raises(ValueError):
+        china_emphasis("country", "boxplot")
+
+
+def test_china_bar_is_outlined_in_the_svg():
+    svg = make_figure().to_svg()
+    assert svg.count('stroke="#000000"') >= 1 or svg.count('stroke="#000"') >= 1
+
+
+def test_axis_title_names_the_unit():
+    assert axis_title("Reserves", "Mt REO") == "Reserves (Mt REO)"
+    with pytest.raises(ValueError):
+        axis_title("Reserves", " ")
+
+
+# -- Figure validation ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("overrides, field", [
+    ({"caption": ""}, "caption is missing"),
+    ({"caption": "Rare-earth reserves by country, 2025."}, "caption must name the data's source (USGS)"),
+    ({"caption": "Rare-earth reserves by country. Source: USGS."}, "caption must give the data's vintage"),
+    ({"alt_text": ""}, "alt_text is missing"),
+    ({"alt_text": "A chart"}, "alt_text is too short"),
+    ({"sources": []}, "sources must be a non-empty list"),
+    ({"sources": "usgs_mcs_2026_ree"}, "sources must be a non-empty list"),
+    ({"sources": ["no_such_source"]}, "sources has unknown source ids ['no_such_source']"),
+    ({"id": "Reserves Test"}, "id must be lower-case words"),
+    ({"chapter": ""}, "chapter must be"),
+    ({"data": reserves().head(1), "chart": alt.Chart(reserves()).mark_bar().encode(
+        x=alt.X("reserves_mt:Q", title="Reserves (Mt)"), y="country:N")}, "data is not the DataFrame the chart plots"),
+    ({"chart": alt.Chart(reserves()).mark_bar().encode(x="reserves_mt:Q", y="country:N")}, "unit in brackets"),
+])
+def test_figure_names_what_is_missing(overrides, field):
+    with pytest.raises(FigureError) as err:
+        make_figure(**overrides)
+    assert field in str(err.value)
+    assert "Figure " in str(err.value)
+
+
+def test_figure_accepts_producer_full_name_and_layered_charts():
+    data = reserves()
+    base = alt.Chart(data).encode(x=alt.X("reserves_mt:Q", title=axis_title("Reserves", "Mt REO")), y="country:N")
+    layered = alt.layer(base.mark_bar(), base.mark_text(dx=12).encode(text="reserves_mt:Q"))
+    fig = make_figure(chart=layered, caption="Reserves. Data: U.S. Geological Survey, Mineral Commodity Summaries 2026.")
+    assert fig.short_title == "Reserves"
+    assert "<svg" in fig.to_svg()
+
+
+# -- outputs ------------------------------------------------------------------------------------
+
+def test_to_svg_is_deterministic():
+    a, b = make_figure().to_svg(), make_figure().to_svg()
+    assert a == b
+    assert "<svg" in a
+    assert '<svg role="img" aria-label="Bar chart: China holds 44 Mt' in a
+    assert "<title>Bar chart: China holds 44 Mt" in a
+
+
+def test_to_png_is_deterministic():
+    fig = make_figure()
+    a, b = fig.to_png(), make_figure().to_png()
+    assert a == b and a.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(fig.to_png(scale=1)) < len(a)
+
+
+def test_csv_text_is_the_plotted_data():
+    fig = make_figure()
+    text = fig.csv_text()
+    assert text == fig.csv_text() == fig.data.to_csv(index=False, lineterminator="\n")
+    assert text.splitlines()[0] == "country,reserves_mt"
+    back = pd.read_csv(io.StringIO(text))
+    pd.testing.assert_frame_equal(back, fig.data, check_dtype=False)
+    href = fig.csv_data_url()
+    assert href.startswith("data:text/csv;charset=utf-8;base64,")
+    assert base64.b64decode(href.split(",", 1)[1]).decode("utf-8") == text
+
+
+def test_show_outputs_one_block_with_escaped_text(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *objs, **kw: shown.append((objs, kw)))
+    fig = make_figure(caption="Reserves <b>by</b> country & more. Source: USGS, MCS 2026 (data for 2025).")
+    fig.show()
+    assert len(shown) == 1 and len(shown[0][0]) == 1 and shown[0][1] == {"raw": True}
+    html_out = shown[0][0][0]["text/html"]
+    assert "Reserves &lt;b&gt;by&lt;/b&gt; country &amp; more" in html_out
+    assert "<b>by</b>" not in html_out
+    assert f'download="{fig.id}.csv"' in html_out and "Download the data (CSV)" in html_out
+    assert html_out.count('<div class="rr-figure"') == 1
+    assert "Cite: " + rare_earths.BOOK_TITLE in html_out
+
+
+def test_show_html_is_deterministic_without_random_ids():
+    a, b = make_figure().to_html(), make_figure().to_html()
+    assert a == b
+    assert "altair-viz-" not in a
+    assert 'id="chart-reserves-test"' in a
+    assert '"renderer": "svg"' in a
+
+
+def test_plain_charts_render_deterministically_as_svg():
+    assert alt.renderers.active == charts.THEME_NAME
+    chart = alt.Chart(reserves()).mark_point().encode(x="reserves_mt:Q", y="country:N")
+    first = chart._repr_mimebundle_()["text/html"]
+    again = alt.Chart(reserves()).mark_point().encode(x="reserves_mt:Q", y="country:N")._repr_mimebundle_()["text/html"]
+    assert first == again
+    assert not re.search(r"altair-viz-[0-9a-f]{32}", first) and re.search(r"altair-viz-[0-9a-f]{20}\b", first)
+    assert '"renderer": "svg"' in first and "maybeLoadScript" in first
+
+
+def test_citation_names_book_version_and_sources():
+    cite = make_figure().citation()
+    assert cite.startswith(f"{rare_earths.BOOK_TITLE} ({rare_earths.__version__}), figure reserves-test: ")
+    assert "Sources: USGS, Rare earths, in Mineral Commodity Summaries 2026 (MCS 2026, version 1.3" in cite
+
+
+def test_cell_metadata_for_numbered_figures():
+    meta = make_figure().cell_metadata()
+    assert meta == {"mystnb": {"figure": {"name": "fig-reserves-test", "caption": "Rare-earth reserves by country",
+                                          "caption_before": True}}}
+
+
+def test_rare_earths_does_not_import_altair_at_import_time():
+    code = (
+        "import importlib, pkgutil, sys, rare_earths\n"
+        "for m in pkgutil.iter_modules(rare_earths.__path__):\n"
+        "    if m.name in ('charts', '__main__'):\n"
+        "        continue\n"
+        "    try:\n"
+        "        importlib.import_module('rare_earths.' + m.name)\n"
+        "    except Exception:\n"
+        "        pass\n"
+        "print(sorted(k for k in sys.modules if k.split('.')[0] in ('altair', 'vl_convert')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", f"imported at import time: {out.stdout}"
+
+
+# -- the offline extension against Altair's real output -----------------------------------------
+
+def test_extension_presets_exactly_what_altairs_loader_checks():
+    page = make_figure().chart_html()
+    versions = vega_offline.page_vega_versions(page)
+    assert versions == {"vega": alt.VEGA_VERSION, "vega-lite": alt.VEGALITE_VERSION,
+                        "vega-embed": alt.VEGAEMBED_VERSION}
+    # Altair's loader skips the CDN when VEGA_DEBUG[`${lib.replace("-", "")}_version`] == version.
+    assert 'var key = `${lib.replace("-", "")}_version`;' in page
+    assert "(VEGA_DEBUG[key] == version)" in page
+    preset = vega_offline.vega_debug_preset(versions)
+    for lib, version in versions.items():
+        assert f'd["{lib.replace("-", "", 1)}_version"]="{version}";' in preset
+    assert "vegaEmbed(" in page and "cdn.jsdelivr.net" in page  # what the preset makes unused
+
+
+def test_external_loads_finds_network_assets_but_not_links():
+    html_text = (
+        '<a href="https://example.org/">a link is fine</a><link rel="canonical" href="https://example.org/">'
+        '<script src="https://cdn.example/x.js"></script><img src="//img.example/y.png">'
+        '<link rel="stylesheet" href="https://fonts.googleapis.com/css?family=X">'
+        '<style>@import "https://css.example/z.css"; .a{background:url(https://bg.example/b.png)}</style>'
+        '<script src="../_static/local.js"></script><img src="data:image/png;base64,AAAA">'
+    )
+    assert vega_offline.external_loads(html_text) == [
+        "https://cdn.example/x.js", "//img.example/y.png", "https://fonts.googleapis.com/css?family=X",
+        "https://css.example/z.css", "https://bg.example/b.png",
+    ]
+
+
+def test_bundle_is_written_once_and_wrapped(tmp_path):
+    name = vega_offline.ensure_bundle(tmp_path, "6.4")
+    target = tmp_path / name
+    head = target.read_text(encoding="utf-8")[:2000]
+    assert name == "vega-offline-6_4.js"
+    assert target.stat().st_mode & 0o777 == 0o644
+    assert "(function () {" in head and target.read_text(encoding="utf-8").rstrip().endswith("})();")
+    mtime = target.stat().st_mtime_ns
+    vega_offline._bundle_memo.clear()
+    assert vega_offline.ensure_bundle(tmp_path, "6.4") == name
+    assert target.stat().st_mtime_ns == mtime  # up to date: not rewritten
