@@ -284,6 +284,7 @@ class Figure:
     chapter   slug of the chapter that shows it (``"reserves"``)
     title     optional short title for citations and numbered captions (default: the caption's
               first sentence)
+    parameters  the non-default parameters the figure was drawn under (named in its citation)
     """
 
     id: str
@@ -294,6 +295,7 @@ class Figure:
     sources: list[str]
     chapter: str
     title: str = ""
+    parameters: dict = field(default_factory=dict)  # non-default assumptions it was drawn under
     _source_rows: list[pd.Series] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -353,8 +355,11 @@ class Figure:
 
     def citation(self) -> str:
         """``Rare Earth Rivalry (0.1.0), figure <id>: <title>. Sources: <producer, title (edition…)>; …``."""
-        return (f"{rare_earths.BOOK_TITLE} ({rare_earths.__version__}), figure {self.id}: {self.short_title}. "
+        text = (f"{rare_earths.BOOK_TITLE} ({rare_earths.__version__}), figure {self.id}: {self.short_title}. "
                 f"Sources: {self.sources_text()}.")
+        if self.parameters:
+            text += " Parameters (non-default): " + ", ".join(f"{k}={v}" for k, v in sorted(self.parameters.items())) + "."
+        return text
 
     def cell_metadata(self, caption_before: bool = True) -> dict[str, Any]:
         """Cell metadata that makes the cell's output the numbered figure ``fig-<id>`` (myst-nb 1.4)."""

@@ -1,0 +1,113 @@
+"""The book's figures, registered by stable id so chapters, the CLI and tests build the same chart.
+
+Each figure is a function in a submodule named after its chapter's domain (``figures.reserves``
+…), registered with :func:`figure`::
+
+    @figure("reserves-ranked", chapter="reserves", title="Rare-earth reserves by country",
+            parameters=())
+    def reserves_ranked(params: dict) -> charts.Figure: ...
+
+``params`` is the full resolved parameter dict (:func:`rare_earths.parameters.resolve`); the
+function uses only the names it declares in ``parameters``. :func:`build_figure` resolves the
+parameters, builds the :class:`~rare_earths.charts.Figure` and records the non-default
+parameters on it, so the figure's citation says under which assumptions it was drawn.
+
+Chapters show a figure with ``build_figure(id, P).show()`` in a cell whose metadata is the
+figure's ``cell_metadata()`` (a numbered figure ``fig-<id>``); ``rare-earths figure ID`` exports
+the same figure as SVG/PNG with its CSV and citation.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import importlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from rare_earths.parameters import PARAMETERS, ParameterError, defaults, resolve
+
+#: Submodules holding figure definitions (imported on first use: altair is heavy).
+SUBMODULES = ("shares", "reserves", "costs", "rebuild", "pipeline", "claims")
+
+
+@dataclass(frozen=True)
+class FigureDef:
+    id: str
+    chapter: str
+    title: str
+    parameters: tuple[str, ...]
+    builder: Callable[[dict], Any]
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "chapter": self.chapter, "title": self.title, "label": f"fig-{self.id}",
+                "parameters": list(self.parameters)}
+
+
+FIGURES: dict[str, FigureDef] = {}
+_loaded = False
+
+
+def figure(id: str, *, chapter: str, title: str, parameters: tuple[str, ...] = ()):
+    """Register a figure builder under ``id`` (decorator)."""
+    unknown = [p for p in parameters if p not in PARAMETERS]
+    if unknown:  # pragma: no cover - a declaration error, caught by the tests
+        raise ValueError(f"figure {id}: unknown parameters {unknown}")
+
+    def register(builder: Callable[[dict], Any]) -> Callable[[dict], Any]:
+        if id in FIGURES:  # pragma: no cover
+            raise ValueError(f"figure {id} is registered twice")
+        FIGURES[id] = FigureDef(id, chapter, title, tuple(parameters), builder)
+        return builder
+
+    return register
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:
+        for name in SUBMODULES:
+            try:
+                importlib.import_module(f"{__name__}.{name}")
+            except ModuleNotFoundError as err:
+                if err.name != f"{__name__}.{name}":
+                    raise
+        _loaded = True
+
+
+def list_figures(chapter: str | None = None) -> list[FigureDef]:
+    """Registered figures (all, or one chapter's), in registration order."""
+    _load()
+    return [f for f in FIGURES.values() if chapter is None or f.chapter == chapter]
+
+
+def get_figure_def(id: str) -> FigureDef:
+    _load()
+    if id not in FIGURES:
+        close = difflib.get_close_matches(id, FIGURES, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ParameterError(f"figure={id}: unknown figure{hint}; see `rare-earths figure --list`")
+    return FIGURES[id]
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, _dt.date) else value
+
+
+def non_default(params: dict, names: tuple[str, ...]) -> dict:
+    """The subset of ``params`` among ``names`` that differs from the declared defaults."""
+    base = defaults()
+    return {k: _plain(params[k]) for k in names if k in params and params[k] != base[k]}
+
+
+def build_figure(id: str, params: dict | None = None):
+    """Build figure ``id`` under ``params`` (a partial or full parameter dict; defaults fill the rest)."""
+    fdef = get_figure_def(id)
+    given = {k: v for k, v in (params or {}).items() if k in PARAMETERS}
+    resolved = resolve(given)
+    fig = fdef.builder(resolved)
+    if fig.id != fdef.id or fig.chapter != fdef.chapter:  # pragma: no cover - a builder bug
+        raise ValueError(f"figure {id}: builder returned id {fig.id!r} / chapter {fig.chapter!r}")
+    fig.title = fig.title or fdef.title
+    fig.parameters = non_default(resolved, fdef.parameters)
+    return fig
