@@ -429,6 +429,23 @@ def check_site(html_dir: str | os.PathLike, screenshots: str | os.PathLike | Non
     return problems
 
 
+def check_page(page: str | os.PathLike, screenshots: str | os.PathLike | None = None, chromium: str | None = None,
+               renderer: str = "svg", chart_timeout: float = 20.0) -> list[str]:
+    """Problems with one standalone HTML page (e.g. from `rare-earths run`) opened offline in Chromium."""
+    page = Path(page).resolve()
+    download_dir = Path(tempfile.mkdtemp(prefix="rr-downloads-"))
+    try:
+        with Chromium(chromium) as browser:
+            browser.send("Browser.setDownloadBehavior",
+                         {"behavior": "allow", "downloadPath": str(download_dir), "eventsEnabled": True})
+            return _check_page(browser, page, page.name, Path(screenshots) if screenshots else None, renderer,
+                               chart_timeout, download_dir)
+    except (CDPError, FileNotFoundError) as err:
+        return [f"browser: {err}"]
+    finally:
+        shutil.rmtree(download_dir, ignore_errors=True)
+
+
 def _check_page(browser: Chromium, page: Path, rel: str, shots: Path | None, renderer: str,
                 chart_timeout: float, download_dir: Path) -> list[str]:
     problems: list[str] = []

@@ -136,11 +136,81 @@ def cite_claim(claim_id: str, style: str = "text", data=None) -> str:
     return " ".join(parts)
 
 
-def cite(identifier: str, style: str = "text", data=None) -> str:
-    """Citation for any id the book knows: a claim id (C07) or a source id."""
+def _params_text(params: dict) -> str:
+    return ", ".join(f"{k}={v.isoformat() if hasattr(v, 'isoformat') else v}" for k, v in sorted(params.items()))
+
+
+def cite_number(number_id: str, style: str = "text", overrides: dict | None = None, data=None) -> str:
+    """Citation of a key number: its value and unit, formula, the original producers, the parameters."""
+    _check_style(style)
+    from rare_earths.figures import non_default
+    from rare_earths.registry import UnknownNumberError, get_number
+
+    try:
+        number = get_number(number_id, overrides, data)
+    except UnknownNumberError as err:
+        raise CitationError(str(err.args[0])) from None
+    params = non_default({**(overrides or {})}, number.parameters)
+    value = f"{number.display()} {number.unit}" + (f" (range {number.display_range()})" if number.is_ranged else "")
+    producers = "; ".join(_short_source(s, data) for s in number.sources)
+    if style == "bibtex":
+        key = "rare_earth_rivalry_" + re.sub(r"[^a-z0-9]+", "_", number_id.lower())
+        note = f"{number.label}: {value}. Sources: {producers}."
+        if params:
+            note += f" Parameters (non-default): {_params_text(params)}."
+        return (
+            f"@misc{{{key},\n  author = {{{{{_bib_escape(BOOK_TITLE)} contributors}}}},\n"
+            f"  title = {{{_bib_escape(BOOK_TITLE)}: key number {_bib_escape(number_id)}}},\n"
+            f"  year = {{{BOOK_YEAR}}},\n  note = {{{_bib_escape(note)}}}\n}}"
+        )
+    label = f"**{number.label}**" if style == "markdown" else number.label
+    text = f"{label}: {value}. Formula: {number.formula}. Sources: {producers}."
+    if params:
+        text += f" Parameters (non-default): {_params_text(params)}."
+    return f"{text} In: {book_reference()}, key number {number_id}."
+
+
+def cite_figure(figure_id: str, style: str = "text", overrides: dict | None = None) -> str:
+    """Citation of a figure as drawn under ``overrides`` (names non-default parameters)."""
+    _check_style(style)
+    from rare_earths.figures import build_figure
+
+    fig = build_figure(figure_id, overrides)
+    text = fig.citation()
+    if style == "markdown":
+        return f"*{fig.short_title}*. " + text
+    if style == "bibtex":
+        key = "rare_earth_rivalry_" + figure_id.replace("-", "_")
+        return (
+            f"@misc{{{key},\n  author = {{{{{_bib_escape(BOOK_TITLE)} contributors}}}},\n"
+            f"  title = {{{_bib_escape(BOOK_TITLE)}: figure {_bib_escape(figure_id)}, {_bib_escape(fig.short_title)}}},\n"
+            f"  year = {{{BOOK_YEAR}}},\n  note = {{{_bib_escape(text)}}}\n}}"
+        )
+    return text
+
+
+def _short_source(source_id: str, data=None) -> str:
+    row = _source_row(source_id, data)
+    edition = f" ({row['edition']}{', version ' + row['version'] if _present(row['version']) else ''})" if _present(row["edition"]) else ""
+    return f"{row['producer_short']}, {row['title']}{edition}, {published_text(row)}"
+
+
+FIGURE_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)+")
+
+
+def cite(identifier: str, style: str = "text", data=None, overrides: dict | None = None) -> str:
+    """Citation for any id the book knows: a claim (C07), a key number (costs.floor_multiple_of_2024_price),
+    a figure (reserves-ranked) or a source (usgs_mcs_2026_ree). ``overrides`` apply to numbers and figures."""
     _check_style(style)
     if re.fullmatch(r"C\d{2,3}", identifier):
         return cite_claim(identifier, style, data)
+    if "." in identifier:
+        return cite_number(identifier, style, overrides, data)
+    if FIGURE_ID.fullmatch(identifier):
+        from rare_earths.figures import list_figures
+
+        if identifier in {f.id for f in list_figures()}:
+            return cite_figure(identifier, style, overrides)
     try:
         return cite_source(identifier, style, data)
     except CitationError:
@@ -150,7 +220,8 @@ def cite(identifier: str, style: str = "text", data=None) -> str:
         close = difflib.get_close_matches(identifier, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise CitationError(
-            f"unknown id {identifier!r}{hint}: give a claim id (C01…) or a source id (see `rare-earths claims` and data/sources.csv)"
+            f"unknown id {identifier!r}{hint}: give a claim id (C01…), a key-number id (`rare-earths numbers`), "
+            "a figure id (`rare-earths figure --list`) or a source id (data/sources.csv)"
         ) from None
 
 

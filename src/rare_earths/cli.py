@@ -4,8 +4,12 @@ Subcommands (documented in the README; keep names, options and JSON fields stabl
 
 * ``validate [--data DIR] [--json]``: check every table and the cross-table rules;
 * ``claims [--json] [--verdict V] [--data DIR]``: the claims ledger;
-* ``cite ID [--style text|markdown|bibtex]``: a ready citation for a claim or a source;
-* ``numbers [IDS ...] [--json] [-p NAME=VALUE ...]``: the key-number registry.
+* ``cite ID [--style text|markdown|bibtex] [-p NAME=VALUE ...]``: a ready citation for a claim, a key
+  number, a figure or a source;
+* ``figure ID [--format svg|png] [-p ...] [--out FILE]`` / ``figure --list [--json]``: export a figure;
+* ``numbers [IDS ...] [--json] [-p NAME=VALUE ...]``: the key-number registry;
+* ``params CHAPTER [--json]``: the parameters a chapter takes;
+* ``run CHAPTER [-p NAME=VALUE ...] [--out DIR] [--quiet]``: execute a chapter with parameters.
 
 Exit codes: 0 success, 1 the data is invalid, 2 bad usage or input (unknown id, bad parameter).
 Errors are one line on stderr, never a traceback.
@@ -127,18 +131,147 @@ def cmd_claims(args) -> int:
 
 def cmd_cite(args) -> int:
     from rare_earths.citation import CitationError, cite
+    from rare_earths.parameters import ParameterError, parse_assignments
 
     try:
-        print(cite(args.id, args.style, args.data))
-    except CitationError as err:
+        overrides = parse_assignments(args.param or [])
+        print(cite(args.id, args.style, args.data, overrides))
+    except (CitationError, ParameterError) as err:
         return _fail("cite", str(err))
     return 0
+
+
+def _is_figure_id(text: str) -> bool:
+    from rare_earths.citation import FIGURE_ID
+
+    return "." not in text and bool(FIGURE_ID.fullmatch(text))
 
 
 def cmd_numbers(args) -> int:
     from rare_earths.registry import run_numbers_command
 
-    return run_numbers_command(args.param or [], args.json, args.ids or None)
+    ids = args.ids or []
+    figure_ids = [i for i in ids if _is_figure_id(i)]
+    if not figure_ids:
+        return run_numbers_command(args.param or [], args.json, ids or None)
+    if len(figure_ids) != len(ids):
+        return _fail("numbers", "give either key-number ids or figure ids, not both")
+    # A figure id: the numbers it plots (its data), with its citation under the parameters given.
+    from rare_earths.parameters import ParameterError, parse_assignments
+
+    try:
+        from rare_earths.figures import build_figure
+
+        overrides = parse_assignments(args.param or [])
+        figures = [build_figure(i, overrides) for i in figure_ids]
+    except ParameterError as err:
+        return _fail("numbers", str(err))
+    records = []
+    for fig in figures:
+        data = fig.data.astype(object).where(fig.data.notna(), None)
+        records.append({
+            "id": fig.id, "kind": "figure", "label": fig.short_title, "caption": fig.caption,
+            "sources": fig.sources, "parameters": fig.parameters, "citation": fig.citation(),
+            "data": [{k: _json_value(v) for k, v in row.items()} for row in data.to_dict("records")],
+        })
+    if args.json:
+        print(json.dumps(records, indent=2, ensure_ascii=False))
+    else:
+        for fig, rec in zip(figures, records):
+            print(f"{fig.id}: {fig.short_title}")
+            print(fig.data.to_string(index=False))
+            print(f"  {rec['citation']}\n")
+    return 0
+
+
+def cmd_figure(args) -> int:
+    from rare_earths.parameters import ParameterError, parse_assignments
+
+    if args.list:
+        from rare_earths.figures import build_figure, list_figures
+
+        rows = []
+        for fdef in list_figures():
+            fig = build_figure(fdef.id)
+            rows.append({**fdef.as_dict(), "caption": fig.caption, "sources": fig.sources})
+        if args.json:
+            print(json.dumps(rows, indent=2, ensure_ascii=False))
+        else:
+            for row in rows:
+                print(f"{row['id']:<34} {row['chapter']:<10} {row['title']}")
+        return 0
+    if not args.id:
+        return _fail("figure", "give a figure id (see `rare-earths figure --list`)")
+    from pathlib import Path
+
+    try:
+        from rare_earths.figures import build_figure
+
+        overrides = parse_assignments(args.param or [])
+        fig = build_figure(args.id, overrides)
+    except ParameterError as err:
+        return _fail("figure", str(err))
+    out = Path(args.out) if args.out else Path(f"{fig.id}.{args.format}")
+    if out.suffix.lower() != f".{args.format}":
+        return _fail("figure", f"--out {out} does not end in .{args.format} (use --format to choose svg or png)")
+    targets = {out: None, out.with_suffix(".csv"): fig.csv_text(), out.with_suffix(".citation.txt"): fig.citation() + "\n"}
+    existing = [str(p) for p in targets if p.exists()]
+    if existing and not args.force:
+        return _fail("figure", f"{', '.join(existing)} already exist(s): choose another --out or pass --force")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if args.format == "svg":
+        out.write_text(fig.to_svg(), encoding="utf-8")
+    else:
+        out.write_bytes(fig.to_png(scale=args.scale))
+    for path, text in targets.items():
+        if text is not None:
+            path.write_text(text, encoding="utf-8")
+    for path in targets:
+        print(path)
+    return 0
+
+
+def cmd_params(args) -> int:
+    from rare_earths.parameters import ParameterError, chapter_parameters
+
+    try:
+        params = chapter_parameters(args.chapter)
+        records = []
+        for p in params:
+            rec = p.as_dict()
+            rec["default"] = _json_value(_iso(p.resolve_default()))
+            records.append(rec)
+    except ParameterError as err:
+        return _fail("params", str(err))
+    if args.json:
+        print(json.dumps(records, indent=2, ensure_ascii=False))
+        return 0
+    if not records:
+        print(f"chapter {args.chapter!r} takes no parameters")
+        return 0
+    for rec in records:
+        print(f"{rec['name']} = {rec['default']}  [{rec['unit']}]")
+        print(f"    {rec['description']}")
+        print(f"    allowed: {rec['allowed']}")
+    return 0
+
+
+def _iso(value):
+    import datetime as dt
+
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def cmd_run(args) -> int:
+    from rare_earths.parameters import ParameterError
+    from rare_earths.runner import RunError, run_chapter
+
+    try:
+        folder = run_chapter(args.chapter, args.param or [], out=args.out, quiet=args.quiet)
+    except (ParameterError, RunError, FileNotFoundError) as err:
+        return _fail("run", str(err))
+    print(folder)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -162,9 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="DIR", help=data_help)
     p.set_defaults(func=cmd_claims)
 
-    p = sub.add_parser("cite", help="print a ready citation for a claim id (C07) or a source id")
-    p.add_argument("id", help="claim id or source id")
+    p = sub.add_parser("cite", help="print a ready citation for a claim, key number, figure or source")
+    p.add_argument("id", help="claim id (C07), key-number id (costs.floor_multiple_of_2024_price), figure id (reserves-ranked) or source id")
     p.add_argument("--style", choices=("text", "markdown", "bibtex"), default="text")
+    p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="parameters for a number or figure (named in the citation when not default)")
     p.add_argument("--data", metavar="DIR", help=data_help)
     p.set_defaults(func=cmd_cite)
 
@@ -173,6 +307,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON objects instead of a table")
     p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
     p.set_defaults(func=cmd_numbers)
+
+    p = sub.add_parser("figure", help="export a figure (SVG/PNG) with its data (.csv) and citation (.citation.txt)")
+    p.add_argument("id", nargs="?", help="figure id (see --list)")
+    p.add_argument("--list", action="store_true", help="list the figures with their chapter and caption")
+    p.add_argument("--json", action="store_true", help="with --list: JSON objects")
+    p.add_argument("--format", choices=("svg", "png"), default="svg")
+    p.add_argument("--scale", type=float, default=2.0, help="PNG scale factor (default 2)")
+    p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="set a parameter (repeatable)")
+    p.add_argument("--out", metavar="FILE", help="output file (default ./<id>.<format>); .csv and .citation.txt go beside it")
+    p.add_argument("--force", action="store_true", help="replace existing output files")
+    p.set_defaults(func=cmd_figure)
+
+    p = sub.add_parser("params", help="list the parameters a chapter takes")
+    p.add_argument("chapter", help="chapter slug (intro, shares, reserves, cost-gap, rebuild, pipeline, claims, methods)")
+    p.add_argument("--json", action="store_true", help="print JSON objects instead of text")
+    p.set_defaults(func=cmd_params)
+
+    p = sub.add_parser("run", help="execute a chapter with parameters into a new folder (notebook, HTML, params.json)")
+    p.add_argument("chapter", help="chapter slug")
+    p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="set a parameter (repeatable)")
+    p.add_argument("--out", metavar="DIR", help="output folder (must not exist; default runs/<chapter>-<hash>)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=cmd_run)
     return parser
 
 

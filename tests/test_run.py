@@ -1,0 +1,196 @@
+"""Re-running chapters: parameter declarations, validation before any kernel, `rare-earths run`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import DATA, ROOT, run_cli
+from rare_earths.chapters import chapter_path, parameters_cell
+from rare_earths.parameters import CHAPTERS, chapter_parameters
+from rare_earths.registry import compute_numbers
+
+sys.path.insert(0, str(ROOT / "scripts"))
+
+CHAPTER_NOTEBOOKS = [c for c in CHAPTERS if chapter_path(c).is_file()]
+
+#: One non-default setting per analytic chapter, chosen to move its glued numbers.
+RERUNS = {
+    "cost-gap": ["cost_gap_high=0.5", "market_price_usd_per_kg=60"],
+    "rebuild": ["rebuild_total_usd_bn=400", "rebuild_years=20"],
+    "pipeline": ["as_of=2026-01-15"],
+    "shares": [],
+    "reserves": [],
+}
+
+
+def _tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize("chapter", CHAPTER_NOTEBOOKS)
+def test_parameters_cell_matches_the_declaration(chapter):
+    """The notebook's `parameters` cell assigns exactly the declared names, with the declared defaults."""
+    cell = parameters_cell(chapter_path(chapter))
+    declared = {p.name: p for p in chapter_parameters(chapter)}
+    assert set(cell) == set(declared), f"{chapter}: cell {sorted(cell)} vs declared {sorted(declared)}"
+    for name, value in cell.items():
+        param = declared[name]
+        if callable(param.default) or param.type is dt.date:
+            assert value is None, f"{chapter}.{name}: default comes from the data or the build date, so the cell says None"
+        else:
+            assert value == param.default, f"{chapter}.{name}: cell {value!r} vs declared {param.default!r}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_params_command_lists_the_declaration(chapter):
+    listed = json.loads(run_cli("params", chapter, "--json", check=True).stdout)
+    assert [p["name"] for p in listed] == [p.name for p in chapter_parameters(chapter)]
+    for rec in listed:
+        assert {"name", "type", "default", "unit", "allowed", "description"} <= rec.keys()
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["-p", "cost_gap_high=abc"], "cost_gap_high=abc: not a number"),
+        (["-p", "cost_gap_high=7"], "cost_gap_high=7: must be a fraction between 0 and 5"),
+        (["-p", "cost_gap_hgih=0.5"], "did you mean cost_gap_high?"),
+        (["-p", "cost_gap_low=0.6"], "cost_gap_low must not exceed cost_gap_high"),
+        (["-p", "volume_t="], "volume_t=: missing value"),
+        (["-p", "as_of=2026-01-01"], "as_of: not a parameter of chapter 'cost-gap'"),
+        (["-p", "cost_gap_high"], "expected NAME=VALUE"),
+    ],
+)
+def test_bad_parameters_fail_before_any_kernel(tmp_path, args, expected):
+    out = tmp_path / "run"
+    result = run_cli("run", "cost-gap", *args, "--out", str(out), "--quiet")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_malformed_date_is_named(tmp_path):
+    result = run_cli("run", "pipeline", "-p", "as_of=2026-02-30", "--out", str(tmp_path / "x"))
+    assert result.returncode == 2 and "as_of=2026-02-30" in result.stderr
+
+
+def test_unknown_chapter_suggests(tmp_path):
+    result = run_cli("run", "costgap", "--out", str(tmp_path / "x"))
+    assert result.returncode == 2 and "did you mean cost-gap?" in result.stderr
+
+
+def _glued(notebook: Path) -> dict[str, str]:
+    nb = nbformat.read(notebook, as_version=4)
+    out = {}
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                out[name] = next(v for k, v in o["data"].items() if k.endswith("text/markdown"))
+    return out
+
+
+@pytest.mark.parametrize("chapter", [c for c in RERUNS if chapter_path(c).is_file()])
+def test_rerun_with_parameters_moves_glued_numbers_as_the_registry_says(tmp_path, chapter):
+    from rare_earths.book import _md_escape
+    from rare_earths.parameters import parse_assignments
+
+    before_chapters, before_data = _tree_digest(ROOT / "chapters"), _tree_digest(DATA)
+    assignments = RERUNS[chapter]
+    out = tmp_path / "run"
+    args = [a for assignment in assignments for a in ("-p", assignment)]
+    result = run_cli("run", chapter, *args, "--out", str(out), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(out.resolve())
+    assert {p.name for p in out.iterdir()} == {f"{chapter}.ipynb", f"{chapter}.html", "params.json"}
+
+    record = json.loads((out / "params.json").read_text())
+    overrides = parse_assignments(assignments)
+    assert record["chapter"] == chapter
+    assert record["overrides"] == {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in overrides.items()}
+    assert {"package_version", "data_version", "started_at", "parameters"} <= record.keys()
+
+    glued = _glued(out / f"{chapter}.ipynb")
+    assert glued, "the chapter glues no numbers"
+    expected = {n.id: n for n in compute_numbers(overrides)}
+    defaults = {n.id: n for n in compute_numbers({})}
+    moved = 0
+    for key, text in glued.items():
+        if key in expected:  # the value as the registry displays it under the same parameters
+            assert text == _md_escape(expected[key].display()), key
+            moved += expected[key].display() != defaults[key].display()
+    if assignments:
+        assert moved > 0, "no glued number moved with the parameters"
+    # Nothing the user wrote was touched.
+    assert _tree_digest(ROOT / "chapters") == before_chapters
+    assert _tree_digest(DATA) == before_data
+
+
+def test_run_page_is_offline_and_renders(tmp_path):
+    from browser_check import check_page, find_chromium
+    from vega_offline import external_loads  # noqa: F401  (on sys.path via scripts/browser_check)
+
+    out = tmp_path / "run"
+    run_cli("run", "cost-gap", "-p", "cost_gap_high=0.5", "--out", str(out), "--quiet", check=True)
+    page = (out / "cost-gap.html").read_text(encoding="utf-8")
+    assert external_loads(page) == []
+    assert "{glue" not in page and "{numref}" not in page  # MyST roles resolved for a page outside the book
+    assert "27.50" in page  # 55 USD/kg x 0.5: the high extra cost per kg under the new gap
+    if find_chromium() is None:
+        import os
+
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI")
+        pytest.skip("chromium is not installed")
+    assert check_page(out / "cost-gap.html", screenshots=ROOT / "test-artifacts" / "screenshots") == []
+
+
+def test_runs_never_overwrite_and_do_not_clobber(tmp_path):
+    out = tmp_path / "taken"
+    out.mkdir()
+    (out / "mine.txt").write_text("user file")
+    result = run_cli("run", "cost-gap", "--out", str(out), "--quiet")
+    assert result.returncode == 2 and "already exists" in result.stderr
+    assert (out / "mine.txt").read_text() == "user file"
+
+
+def test_default_location_gets_a_numbered_sibling(tmp_path, monkeypatch):
+    from rare_earths import runner
+
+    monkeypatch.setattr(runner, "book_root", lambda: tmp_path)
+    target = tmp_path / "runs" / "cost-gap-abc"
+    target.mkdir(parents=True)
+    (target / "keep").write_text("x")
+    staged = tmp_path / "runs" / ".staged"
+    staged.mkdir()
+    final = runner._publish(staged, target, explicit=False)
+    assert final == target.with_name("cost-gap-abc-2")
+    assert (target / "keep").read_text() == "x"
+
+
+def test_failed_run_leaves_nothing_and_names_the_cell(tmp_path, monkeypatch):
+    from rare_earths import runner
+
+    broken = tmp_path / "cost-gap.ipynb"
+    nb = nbformat.read(chapter_path("cost-gap"), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("raise ValueError('deliberate failure')"))
+    nbformat.write(nb, broken)
+    monkeypatch.setattr(runner, "chapter_path", lambda chapter: broken)
+    out = tmp_path / "out"
+    with pytest.raises(runner.RunError, match="failed in cell .*ValueError: deliberate failure"):
+        runner.run_chapter("cost-gap", [], out=out, quiet=True)
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
