@@ -536,6 +536,65 @@ def _rebuild(ctx: _Context) -> list[KeyNumber]:
             f"Money announced by {as_of:%Y-%m-%d}: {label}", f"sum of {groups.loc[group, 'instruments']} amounts / 1,000",
             all_sources, ("as_of",), chapters=("rebuild",), decimals=2,
         ))
+    # -- added for the rebuild chapter: the estimate as a number, everything announced, how firm it
+    # is, how many announcements are counted, and the need measured in months and to date.
+    out += [
+        KeyNumber("rebuild.estimate_total_usd_bn", total, "USD bn",
+                  "The rebuild estimate used (the seed's 'over $200 billion' at the default)",
+                  f"parameter rebuild_total_usd_bn = {total:g}", (seed,), ("rebuild_total_usd_bn",),
+                  chapters=("rebuild",), claims=("C26",), decimals=0),
+        KeyNumber("rebuild.estimate_years", float(years), "years",
+                  "The rebuild time used (the seed's '15 years' at the default)",
+                  f"parameter rebuild_years = {years:g}", (seed,), ("rebuild_years",),
+                  chapters=("rebuild",), claims=("C25",), decimals=0),
+        KeyNumber("rebuild.all_announced_usd_bn", every.committed_usd_bn, "USD bn",
+                  f"Everything announced by {as_of:%Y-%m-%d}, adding unlike instruments (firm, conditional, "
+                  "planned grant programmes, private)",
+                  "sum of every counted commitment, superseded amounts replaced, offtakes excluded / 1,000",
+                  all_sources, ("as_of",), chapters=("rebuild",), decimals=2),
+        KeyNumber("rebuild.commitments_counted", float(int(counted["counted"].sum())), "announcements",
+                  f"Announcements counted as committed ({scope}) by {as_of:%Y-%m-%d}",
+                  "count of commitments rows counted (superseded, later, out-of-scope and offtake rows excluded)",
+                  money_sources, scope_params, chapters=("rebuild",), decimals=0),
+        KeyNumber("rebuild.committed_months_of_need", summary.committed_usd_bn / summary.annual_need_usd_bn * 12.0,
+                  "months", "Months of the annual need that the money counted as committed would pay for; "
+                  "low: firm only, high: everything announced",
+                  f"committed / annual_need x 12 = {summary.committed_usd_bn:.3f} / {summary.annual_need_usd_bn:.3f} x 12",
+                  tuple(sorted(set(money_sources) | {seed})),
+                  scope_params + ("rebuild_total_usd_bn", "rebuild_years"),
+                  low=lo_c / summary.annual_need_usd_bn * 12.0, high=hi_c / summary.annual_need_usd_bn * 12.0,
+                  chapters=("rebuild",), decimals=1),
+    ]
+    if every.committed_usd_bn > 0:
+        out.append(KeyNumber(
+            "rebuild.firm_share_of_announced_pct", firm.committed_usd_bn / every.committed_usd_bn * 100.0, "%",
+            f"Firm money (equity, loans, grants, incentives) as a share of everything announced by {as_of:%Y-%m-%d}",
+            f"firm / all announced x 100 = {firm.committed_usd_bn:.3f} / {every.committed_usd_bn:.3f} x 100",
+            all_sources, ("as_of",), chapters=("rebuild",), decimals=0))
+    else:
+        out.append(KeyNumber("rebuild.firm_share_of_announced_pct", None, "%",
+                             "Firm money as a share of everything announced", "firm / all announced x 100", all_sources,
+                             ("as_of",), chapters=("rebuild",),
+                             status=f"undefined at as_of={as_of:%Y-%m-%d}: nothing announced yet"))
+    if summary.status == "computed":
+        out += [
+            KeyNumber("rebuild.elapsed_years", summary.elapsed_years, "years",
+                      f"Years from the first counted announcement ({summary.first_date:%Y-%m-%d}) to {as_of:%Y-%m-%d}",
+                      f"({as_of:%Y-%m-%d} - {summary.first_date:%Y-%m-%d}) in days / {rb.DAYS_PER_YEAR:g}",
+                      money_sources, scope_params, chapters=("rebuild",), decimals=1),
+            KeyNumber("rebuild.need_to_date_usd_bn", summary.annual_need_usd_bn * summary.elapsed_years, "USD bn",
+                      "Money the estimate implies by as_of if spent evenly from the first counted announcement",
+                      f"annual_need x years elapsed = {summary.annual_need_usd_bn:.3f} x {summary.elapsed_years:.3f}",
+                      tuple(sorted(set(money_sources) | {seed})),
+                      scope_params + ("rebuild_total_usd_bn", "rebuild_years"), chapters=("rebuild",), decimals=1),
+        ]
+    else:
+        why = f"undefined at as_of={as_of:%Y-%m-%d}: {summary.status.replace('_', ' ')}"
+        for id_, unit, label in (("rebuild.elapsed_years", "years", "Years from the first counted announcement"),
+                                 ("rebuild.need_to_date_usd_bn", "USD bn", "Money the estimate implies by as_of")):
+            out.append(KeyNumber(id_, None, unit, label, "see rare_earths.rebuild", (seed,),
+                                 scope_params + ("rebuild_total_usd_bn", "rebuild_years"), chapters=("rebuild",),
+                                 status=why))
     if summary.status == "computed":
         paces = [s.pace_usd_bn_per_year for s in (firm, summary, every) if s.status == "computed"]
         reach = [s.years_to_reach for s in (firm, summary, every) if s.status == "computed"]
