@@ -130,7 +130,7 @@ def cite_claim(claim_id: str, style: str = "text", data=None) -> str:
     if _present(claim["authority_source_id"]):
         authority = _source_row(claim["authority_source_id"], data)
         figure = f": {claim['authority_text']}" if _present(claim["authority_text"]) else ""
-        parts.append(f"Checked against {authority['citation']}{figure}.")
+        parts.append(f"Checked against {authority['citation'].rstrip('.')}{figure}.")
     parts.append(f"Verdict: {verdict}. {claim['note']}".rstrip())
     parts.append(f"Source: {book_reference()}, claims ledger.")
     return " ".join(parts)

@@ -188,10 +188,27 @@ def _shares(ctx: _Context) -> list[KeyNumber]:
         ("shares.china_refining_share_iea_2023_pct", "iea_gcmo2024_refining_china_2023",
          "China's share of magnet rare-earth refining output, 2023 (IEA GCMO 2024, as reported)", ("shares", "claims"), ("C28",)),
         ("shares.china_magnet_share_iea_pct", "iea_commentary_2025_10_23_magnets_china",
-         "China's share of permanent-magnet manufacturing (IEA commentary, 2025-10-23)", ("shares",), ()),
+         "China's share of permanent-magnet manufacturing (IEA commentary, 2025-10-23)", ("shares", "pipeline"), ()),
         ("shares.china_us_import_share_pct", "usgs_2026_us_imports_china_2021_2024",
          "China's share of US imports of rare-earth compounds and metals by value, 2021–24 (USGS MCS 2026)",
          ("shares", "claims"), ("C20",)),
+        # -- added for the shares chapter: the other vintages and stages it prints
+        ("shares.china_mining_share_iea_2023_pct", "iea_gcmo2024_mining_china_2023",
+         "China's share of magnet rare-earth mining output, 2023 (IEA GCMO 2024, as reported)", ("shares",), ("C27",)),
+        ("shares.china_separation_share_iea_commentary_pct", "iea_commentary_2025_10_23_separation_china",
+         "China's share of rare-earth separation (IEA commentary, 2025-10-23, as reported; year not stated)",
+         ("shares",), ("C31",)),
+        ("shares.china_refining_share_roskill_2020_pct", "roskill_2020_refined_china_2020",
+         "China's share of refined rare-earth products, 2020 (Roskill, as reported)", ("shares",), ("C22",)),
+        ("shares.china_us_import_share_mcs2025_pct", "usgs_2025_us_imports_china_2020_2023",
+         "China's share of US imports of rare-earth compounds and metals by value, 2020–23 (USGS MCS 2025)",
+         ("shares",), ("C20",)),
+        ("shares.china_mining_share_iea_2030_pct", "iea_gcmo2025_mining_china_2030",
+         "China's share of magnet rare-earth mining output in 2030, IEA GCMO 2025 base case (projection)", ("shares",), ()),
+        ("shares.china_refining_share_iea_2030_pct", "iea_gcmo2025_refining_china_2030",
+         "China's share of magnet rare-earth refining output in 2030, IEA GCMO 2025 base case (projection)", ("shares",), ()),
+        ("shares.myanmar_mining_share_iea_pct", "iea_gcmo2025_mining_myanmar_2024",
+         "Myanmar's share of magnet rare-earth mining output, 2024 (IEA GCMO 2025)", ("shares",), ()),
     ):
         row = stage(share_id)
         vol = f" ({_n(row['volume'], 1)} {row['volume_unit']})" if pd.notna(row["volume"]) else ""
@@ -199,6 +216,37 @@ def _shares(ctx: _Context) -> list[KeyNumber]:
             id_, float(row["share_pct"]), "%", label,
             f"as published: {row['share_pct']:g}%{vol}; stage {row['stage']}, basket {row['basket']}, basis {row['basis']}",
             (str(row["source_id"]),), chapters=chapters, claims=claims, bound=str(row["bound"]),
+        ))
+
+    # -- added for the shares chapter: US import figures of USGS (usgs_us_imports.csv)
+    imports = ctx.table("usgs_us_imports")
+    heavy = imports[(imports["source_id"] == "usgs_mcs_2026_ree_heavy") & (imports["measure"] == "import_source_share")
+                    & (imports["partner"] == "China")]
+    if not heavy.empty:
+        names = ", ".join(c.split(" ")[0] for c in heavy["commodity"])
+        out.append(KeyNumber(
+            "shares.china_heavy_import_share_pct", float(heavy["value_pct"].min()), "%",
+            f"China's share of US imports of {names} compounds and metals, "
+            f"{int(heavy['year_start'].min())}–{str(int(heavy['year_end'].max()))[-2:]} (USGS MCS 2026; the lowest of the three)",
+            "min(" + ", ".join(f"{c.split(' ')[0]} {v:g}%" for c, v in zip(heavy["commodity"], heavy["value_pct"])) + ")",
+            ("usgs_mcs_2026_ree_heavy",), chapters=("shares",), decimals=0,
+        ))
+    nir = imports[(imports["measure"] == "net_import_reliance") & (imports["commodity"] == "rare-earth compounds and metals")]
+    for id_, edition, year, label in (
+        ("shares.us_net_import_reliance_2024_pct", "MCS 2026", 2024, "US net import reliance, rare-earth compounds and "
+         "metals, 2024 (% of apparent consumption, USGS MCS 2026)"),
+        ("shares.us_net_import_reliance_2025e_pct", "MCS 2026", 2025, "US net import reliance, rare-earth compounds and "
+         "metals, 2025e (% of apparent consumption, USGS MCS 2026)"),
+        ("shares.us_net_import_reliance_2024e_mcs2025_pct", "MCS 2025", 2024, "US net import reliance, rare-earth "
+         "compounds and metals, 2024e as estimated in USGS MCS 2025 (% of apparent consumption)"),
+    ):
+        row = nir[(nir["edition"] == edition) & (nir["year_end"] == year)]
+        if len(row) != 1:
+            raise ParameterError(f"edition={edition}, year={year}: no single US net import reliance row")
+        row = row.iloc[0]
+        out.append(KeyNumber(
+            id_, float(row["value_pct"]), "%", label, f"as published: {row['bound']}{row['value_pct']:g}"
+            .replace("=", ""), (str(row["source_id"]),), bound=str(row["bound"]), chapters=("shares",), decimals=0,
         ))
 
     usgs_c = sh.usgs_mining_concentration(supply, "MCS 2026", 2024)
@@ -371,6 +419,97 @@ def _reserves(ctx: _Context) -> list[KeyNumber]:
             "Revision of Brazil's reserves within MCS 2026 (v1.0 to v1.3)",
             f"{_n(rev['new_value'])} - {_n(rev['old_value'])}", (str(rev["new_source_id"]),),
             chapters=("reserves", "methods"), decimals=0,
+        ))
+
+    # -- added for the reserves chapter: the tonnages, ranks and revisions its prose prints
+    def reserve_mt(id_, table, country, label, decimals=1, bound=None):
+        row = table[table["country"] == country]
+        if row.empty or pd.isna(row["reserves_t"].iloc[0]):
+            raise ParameterError(f"country={country}: no reported reserves in {row['edition'].iloc[0] if len(row) else '?'}")
+        value = float(row["reserves_t"].iloc[0])
+        src = str(row["source_id"].iloc[0])
+        out.append(KeyNumber(id_, value / 1e6, "Mt REO", label, f"{_n(value)} t REO / 1,000,000", (src,),
+                             chapters=("reserves",), decimals=decimals))
+
+    reserve_mt("reserves.china_reserves_mt", t26, "China", "China's rare-earth reserves (USGS MCS 2026 v1.3; same in MCS 2025)")
+    reserve_mt("reserves.brazil_reserves_mt", t26, "Brazil", "Brazil's rare-earth reserves (USGS MCS 2026 v1.3)")
+    reserve_mt("reserves.brazil_reserves_mcs2025_mt", t25, "Brazil", "Brazil's rare-earth reserves (USGS MCS 2025)")
+    reserve_mt("reserves.australia_reserves_mt", t26, "Australia", "Australia's rare-earth reserves (USGS MCS 2026 v1.3)")
+    reserve_mt("reserves.australia_reserves_mcs2025_mt", t25, "Australia", "Australia's rare-earth reserves (USGS MCS 2025)")
+    reserve_mt("reserves.us_reserves_mt", t26, "United States", "US rare-earth reserves (USGS MCS 2026 v1.3)")
+    reserve_mt("reserves.india_reserves_mcs2025_mt", t25, "India", "India's rare-earth reserves (USGS MCS 2025; NA in MCS 2026)")
+    reserve_mt("reserves.malaysia_reserves_mt", t26, "Malaysia", "Malaysia's rare-earth reserves (USGS MCS 2026 v1.3; NA in "
+               "MCS 2025)", decimals=2)
+    for id_, table, edition, src in (("reserves.world_reserves_min_mt", t26, "MCS 2026 v1.3", usgs26),
+                                     ("reserves.world_reserves_min_mcs2025_mt", t25, "MCS 2025", usgs25)):
+        out.append(KeyNumber(
+            id_, table.attrs["world_total_t"] / 1e6, "Mt REO",
+            f"World rare-earth reserves, a lower bound (USGS {edition} prints 'more than')",
+            f"{table.attrs['world_bound']}{_n(table.attrs['world_total_t'])} t REO / 1,000,000", (src,),
+            bound=">" if table.attrs["world_bound"] in (">", ">=") else "=", chapters=("reserves",), decimals=0,
+        ))
+    out.append(KeyNumber(
+        "reserves.n_countries_with_reserves", float(n_ranked), "countries",
+        "Countries with a reported reserve figure (USGS MCS 2026 v1.3; the others print NA)",
+        "count of countries with a reported reserves figure", (usgs26,), chapters=("reserves",), decimals=0,
+    ))
+    out.append(KeyNumber(
+        "reserves.canada_resources_min_mt", resources_t / 1e6, "Mt REO",
+        "Canada's measured-and-indicated rare-earth resources, a lower bound (USGS: 'more than')",
+        f"{resources_bound}{_n(resources_t)} t REO / 1,000,000", (resources_source,),
+        bound=">" if resources_bound in (">", ">=") else "=", chapters=("reserves",), claims=("C40",), decimals=1,
+    ))
+    authority_text = str(c40["authority_text"])
+    if pd.notna(c40["authority_value"]) and str(c40["authority_source_id"]) == "nrcan_ree_facts":
+        over = "over" in authority_text or "more than" in authority_text
+        out.append(KeyNumber(
+            "reserves.canada_nrcan_reserves_resources_mt", float(c40["authority_value"]), "Mt REO",
+            "Canada's reserves and measured-and-indicated resources together, 2022 (NRCan: 'over')",
+            f"as published: {'over ' if over else ''}{float(c40['authority_value']):g} Mt REO", ("nrcan_ree_facts",),
+            bound=">" if over else "=", chapters=("reserves",), claims=("C40",), decimals=1,
+        ))
+    v10 = revisions[revisions["revision_id"] == "mcs2026_v10_v13_world_reserves"]
+    if len(v10) == 1:
+        v10 = v10.iloc[0]
+        out.append(KeyNumber(
+            "reserves.world_reserves_min_v10_mt", float(v10["old_value"]) / 1e6, "Mt REO",
+            "World rare-earth reserves as first printed in MCS 2026 (v1.0), a lower bound",
+            f"{v10['old_bound']}{_n(v10['old_value'])} t REO / 1,000,000", (str(v10["old_source_id"]),),
+            bound=">" if v10["old_bound"] in (">", ">=") else "=", chapters=("reserves",), decimals=0,
+        ))
+        out.append(KeyNumber(
+            "reserves.china_reserve_share_max_v10_pct", china_t / float(v10["old_value"]) * 100, "%",
+            "China's share of world reserves, at most, as first printed in MCS 2026 (v1.0)",
+            f"{_n(china_t)} / {_n(v10['old_value'])} x 100 (upper bound)", (str(v10["old_source_id"]),), bound="<=",
+            chapters=("reserves",),
+        ))
+    for country, id_ in (("Australia", "reserves.australia_rp_years"), ("Brazil", "reserves.brazil_rp_years"),
+                         ("Vietnam", "reserves.vietnam_rp_years")):
+        row = rp[rp["country"] == country].iloc[0]
+        if row["rp_status"] != "computed":  # pragma: no cover - data change
+            raise ParameterError(f"country={country}: R/P undefined ({row['rp_status']})")
+        out.append(KeyNumber(
+            id_, float(row["rp_years"]), "years",
+            f"Reserves-to-production years, {country} (USGS MCS 2026 v1.3: reserves / {row['production_year']}e production)",
+            f"{_n(row['reserves_t'])} / {_n(row['production_t'])}", (usgs26,), chapters=("reserves",), decimals=0,
+        ))
+    prod = rs.edition_changes(supply, "MCS 2025", "MCS 2026", "mine_production")
+    prod = prod[prod["year_old"] == 2024].set_index("country")
+    for country, key in (("Australia", "australia"), ("Nigeria", "nigeria"), ("Thailand", "thailand"),
+                         ("World total (rounded)", "world")):
+        if country not in prod.index:  # pragma: no cover - data change
+            raise ParameterError(f"country={country}: no 2024 mine production in both editions")
+        row = prod.loc[country]
+        who = "the world (rounded total)" if key == "world" else country
+        out.append(KeyNumber(
+            f"reserves.production_2024e_mcs2025_{key}_t", float(row["old_t"]), "t REO",
+            f"Mine production 2024 of {who} as estimated in USGS MCS 2025 (2024e)", "as published",
+            (usgs25,), chapters=("reserves",), decimals=0,
+        ))
+        out.append(KeyNumber(
+            f"reserves.production_2024_{key}_t", float(row["new_t"]), "t REO",
+            f"Mine production 2024 of {who} as printed in USGS MCS 2026 v1.3", "as published",
+            (usgs26,), chapters=("reserves",), decimals=0,
         ))
     return out
 
@@ -643,6 +782,30 @@ def _pipeline(ctx: _Context) -> list[KeyNumber]:
             f"count of promises with status {status}: {names}", src, ("as_of", "due_window_days"),
             chapters=("pipeline",), decimals=0,
         ))
+    # -- added for the pipeline chapter: the project targets alone (the suspension's end date is an
+    # event, not a target a project can meet), and how many projects give no date at all.
+    targets = statuses[statuses["kind"] == "project"]
+    target_src = tuple(sorted(set(targets["source_id"]))) or src
+    out.append(KeyNumber(
+        "pipeline.project_targets_dated", float(len(targets)), "targets",
+        "Project targets with a date in the dataset", "count of projects with a target date: "
+        + (", ".join(targets["promise_id"]) or "none"), target_src, chapters=("pipeline",), decimals=0,
+    ))
+    for status, count in pl.status_counts(targets).items():
+        names = ", ".join(targets.loc[targets["status"] == status, "promise_id"]) or "none"
+        out.append(KeyNumber(
+            f"pipeline.project_targets_{status}", float(count), "targets",
+            f"Dated project targets {status.replace('_', ' ')} at {p['as_of']:%Y-%m-%d}",
+            f"count of project targets with status {status}: {names}", target_src, ("as_of", "due_window_days"),
+            chapters=("pipeline",), decimals=0,
+        ))
+    undated = projects[projects["target_date"].isna()]
+    out.append(KeyNumber(
+        "pipeline.projects_undated", float(len(undated)), "projects",
+        "Projects in the dataset with no dated target", "count of projects without a target date: "
+        + (", ".join(undated["project_id"]) or "none"),
+        tuple(sorted(set(undated["source_id"]))) or src, chapters=("pipeline",), decimals=0,
+    ))
     cap = pl.capacity_by_year(projects, supply)
     mining = cap[(cap["stage"] == "mining") & cap["pct_of_china_high"].notna()]
     if not mining.empty:
@@ -656,6 +819,19 @@ def _pipeline(ctx: _Context) -> list[KeyNumber]:
             f"{_n(last['cumulative_high'])} / {_n(last['china_output'])} x 100 ({ids})",
             proj_src + (str(last["china_source_id"]),), low=float(last["pct_of_china_low"]),
             chapters=("pipeline",), decimals=1,
+        ))
+        out.append(KeyNumber(
+            "pipeline.non_china_mining_capacity_t", float(last["cumulative_high"]), "t/yr TREO",
+            f"Dated non-China mining capacity announced with a target up to {last['year']} (t/yr TREO)",
+            f"sum of dated mining capacities in t/yr TREO: {ids}", proj_src, low=float(last["cumulative_low"]),
+            chapters=("pipeline",), decimals=0,
+        ))
+        out.append(KeyNumber(
+            "pipeline.china_mine_output_t", float(last["china_output"]), "t REO",
+            f"China's mine production, {last['china_year']} (USGS MCS 2026 v1.3, the edition's latest year, an "
+            "estimate; China's figure is the government mining quota)",
+            f"as published: {_n(last['china_output'])} t REO ({last['china_year']})", (str(last["china_source_id"]),),
+            chapters=("pipeline",), decimals=0,
         ))
     magnets = cap[(cap["stage"] == "magnets") & cap["year"].notna()]
     if not magnets.empty:
@@ -699,6 +875,13 @@ def _pipeline(ctx: _Context) -> list[KeyNumber]:
             "Length of China's suspension of the 2025-10-09 export-control measures",
             f"{row['end_date']:%Y-%m-%d} - {row['date']:%Y-%m-%d}", (str(row["source_id"]),),
             chapters=("pipeline", "claims"), claims=("C30",), decimals=0,
+        ))
+        later = targets[targets["target_date"] > row["end_date"]]
+        out.append(KeyNumber(
+            "pipeline.project_targets_after_suspension_end", float(len(later)), "targets",
+            f"Dated project targets that fall after the suspension's end date ({row['end_date']:%Y-%m-%d})",
+            f"count of project targets dated after {row['end_date']:%Y-%m-%d}: " + (", ".join(later["promise_id"]) or "none"),
+            tuple(sorted(set(later["source_id"]) | {str(row["source_id"])})), chapters=("pipeline",), decimals=0,
         ))
         out.append(KeyNumber(
             "pipeline.suspension_days_left", float((row["end_date"] - pd.Timestamp(p["as_of"])).days), "days",

@@ -195,10 +195,13 @@ def default_inputs(model: str, params: Mapping | None = None, data=None) -> dict
         y = float(p["rebuild_years"])
         out["rebuild_years"] = UncertainInput("rebuild_years", y * 2 / 3, y, y * 4 / 3, "triangular", "years",
                                               "2/3 to 4/3 of the article's years (assumption)")
+        # With no firm money yet (early as_of) the low end would be 0 and the pace 0, for which
+        # "years to reach" is undefined: the range then starts at the chosen scope instead.
+        low = min(firm, chosen.committed_usd_bn) if firm > 0 else chosen.committed_usd_bn
         out["committed_usd_bn"] = UncertainInput(
-            "committed_usd_bn", min(firm, chosen.committed_usd_bn), chosen.committed_usd_bn,
+            "committed_usd_bn", low, chosen.committed_usd_bn,
             max(every, chosen.committed_usd_bn), "triangular", "USD bn",
-            "between the 'firm' and the 'all' scopes of committed money")
+            "between the 'firm' and the 'all' scopes of committed money (from the chosen scope when nothing is firm)")
         e = chosen.elapsed_years
         out["elapsed_years"] = UncertainInput("elapsed_years", e, e, e, "fixed", "years",
                                               "first counted announcement to as_of")

@@ -41,8 +41,10 @@ from rare_earths.parameters import (
 #: belong in the same line of a chart.
 SERIES_KEYS = ("source_id", "edition", "stage", "basket", "basis", "scenario")
 
-#: HHI thresholds of the US Department of Justice / FTC 2023 Merger Guidelines.
+#: HHI above which the US Department of Justice / FTC 2023 Merger Guidelines call a market highly
+#: concentrated (Guideline 1; source ``doj_ftc_2023_merger_guidelines`` in sources.csv).
 HHI_HIGHLY_CONCENTRATED = 1800.0
+HHI_THRESHOLD_SOURCE = "doj_ftc_2023_merger_guidelines"
 
 WORLD = "World total (rounded)"
 OTHER = "Other"

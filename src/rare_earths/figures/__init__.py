@@ -76,9 +76,15 @@ def _load() -> None:
 
 
 def list_figures(chapter: str | None = None) -> list[FigureDef]:
-    """Registered figures (all, or one chapter's), in registration order."""
+    """Registered figures (all, or one chapter's): by submodule in SUBMODULES order, then as defined.
+
+    The order does not depend on which submodule happened to be imported first.
+    """
     _load()
-    return [f for f in FIGURES.values() if chapter is None or f.chapter == chapter]
+    order = {name: i for i, name in enumerate(SUBMODULES)}
+    defs = sorted(FIGURES.values(), key=lambda f: (order.get(f.builder.__module__.rsplit(".", 1)[-1], len(order)),
+                                                   f.builder.__code__.co_firstlineno))
+    return [f for f in defs if chapter is None or f.chapter == chapter]
 
 
 def get_figure_def(id: str) -> FigureDef:

@@ -37,7 +37,7 @@ def cost_gap_range(params: dict) -> charts.Figure:
     # A point range would vanish for China's single value: draw ticks at both ends as well.
     ticks = alt.Chart(data).mark_tick(thickness=3, size=26, color="black").encode(x=alt.X("low_usd_per_kg:Q", title=x_title), y=y)
     ticks_high = alt.Chart(data).mark_tick(thickness=3, size=26, color="black").encode(x=alt.X("high_usd_per_kg:Q", title=x_title), y=y)
-    chart = alt.layer(bars, ticks, ticks_high, data=data).properties(width=520, height=110)
+    chart = alt.layer(bars, ticks, ticks_high, data=data).properties(width=440, height=110)
     return charts.Figure(
         id="cost-gap-range",
         chart=chart,
@@ -82,7 +82,7 @@ def floor_vs_prices(params: dict) -> charts.Figure:
     rule_label = alt.Chart(rule_data).mark_text(align="left", dx=4, dy=-8, fontWeight="bold").encode(
         x=alt.X("floor_usd_per_kg:Q", title=x_title), y=alt.value(0), text=alt.value(f"floor {floor:g}")
     )
-    chart = alt.layer(bars, labels, data=data).properties(width=520, height=220)
+    chart = alt.layer(bars, labels, data=data).properties(width=440, height=220)
     chart = alt.layer(chart, rule, rule_label)
     # The CSV carries the plotted prices with the floor's multiple of each (the labels on the bars).
     return charts.Figure(
@@ -116,7 +116,7 @@ def cost_gap_tornado(params: dict) -> charts.Figure:
         x2="output_at_high:Q",
         y=alt.Y("input:N", title=None, sort=alt.SortField("swing", order="descending")),
         tooltip=["input", "input_low", "input_high", "output_at_low", "output_at_high"],
-    ).properties(width=520, height=90)
+    ).properties(width=440, height=90)
     return charts.Figure(
         id="cost-gap-tornado",
         chart=chart,
