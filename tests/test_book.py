@@ -52,3 +52,27 @@ def test_build_fails_when_a_chapter_raises(tmp_path):
     )
     assert result.returncode != 0
     assert "boom" in result.stdout + result.stderr
+
+
+def test_every_page_renders_offline_in_chromium(built_book):
+    """Every chart holds rendered SVG marks, no request leaves the machine, search works (screenshots kept)."""
+    import os
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from browser_check import check_site, find_chromium
+
+    if find_chromium() is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI (scripts/test.sh installs it)")
+        pytest.skip("chromium is not installed")
+    problems = check_site(built_book, screenshots=ROOT / "test-artifacts" / "screenshots" / "book", search="rare")
+    assert problems == []
+
+
+def test_every_toc_chapter_is_built_with_its_figures(built_book):
+    from rare_earths.figures import list_figures
+
+    for fdef in list_figures():
+        page = (built_book / "chapters" / f"{fdef.chapter}.html").read_text(encoding="utf-8")
+        assert f'id="fig-{fdef.id}"' in page or f"fig-{fdef.id}" in page, f"figure {fdef.id} is not on its chapter page"
+        assert f"{fdef.id}.csv" in page, f"figure {fdef.id} has no CSV download"
