@@ -6,7 +6,9 @@
 Each CSV is read as text, converted column by column to the type its schema declares
 (:mod:`rare_earths.schema`), then checked by a pandera schema generated from the same
 declaration. Any problem raises :class:`DataError`, which lists every problem as one line
-naming the file, the CSV line and the column. Tables are cached per process and data folder.
+naming the file, the CSV line and the column. Tables are cached per process and data folder,
+and a validated table is also kept on disk (``~/.cache/rare-earths/tables``, keyed by the CSV's
+bytes, the schema and the library versions) so other processes skip re-validating it.
 
 Where the data lives, first match wins:
 
@@ -215,11 +217,51 @@ def read_table(name: str, data: str | os.PathLike | None = None) -> tuple[pd.Dat
     return typed, problems
 
 
+def _validated_cache_path(name: str, folder: str) -> Path | None:
+    """Where a validated copy of this exact CSV would be kept: keyed by the file's bytes, the
+    table's schema and the pandas/pandera versions, so any change to one of them misses."""
+    import hashlib
+    import json
+    from importlib.metadata import version
+
+    from rare_earths.schema import TABLES
+
+    path = Path(folder) / TABLES[name].path
+    try:
+        content = path.read_bytes()  # read (not only stat) so dependency tracking sees the data file
+    except OSError:
+        return None
+    digest = hashlib.sha256(content)
+    digest.update(json.dumps(TABLES[name].descriptor(), sort_keys=True).encode())
+    digest.update(f"{pd.__version__}|{version('pandera')}|{np.__version__}".encode())
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rare-earths" / "tables"
+    return cache / f"{name}-{digest.hexdigest()[:24]}.pkl"
+
+
 @functools.cache
 def _load_cached(name: str, folder: str) -> pd.DataFrame:
+    # Validation (pandera) costs most of a table's load time: a table already validated in another
+    # process, byte for byte the same and under the same schema, is read back from a pickle.
+    cached = _validated_cache_path(name, folder)
+    if cached is not None and cached.is_file():
+        try:
+            return pd.read_pickle(cached)
+        except Exception:  # a corrupt or incompatible cache file: validate again
+            pass
     frame, problems = read_table(name, folder)
     if problems:
         raise DataError(problems)
+    if cached is not None:
+        import tempfile
+
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
+            os.close(fd)
+            frame.to_pickle(tmp)
+            os.replace(tmp, cached)  # atomic: parallel chapters never read half a file
+        except OSError:
+            pass
     return frame
 
 

@@ -63,10 +63,33 @@ def choose_vl_version(vegalite_version: str | None) -> tuple[str, str | None]:
 
 @functools.cache
 def wrapped_bundle(vl_version: str) -> str:
-    """vl-convert's JavaScript bundle wrapped in an IIFE; it assigns window.vega, vegaLite, vegaEmbed."""
+    """vl-convert's JavaScript bundle wrapped in an IIFE; it assigns window.vega, vegaLite, vegaEmbed.
+
+    Building the bundle takes about a second, so it is kept on disk per vl-convert and Vega-Lite
+    version (``$XDG_CACHE_HOME/rare-earths`` or ``~/.cache/rare-earths``); it is plain generated text.
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
     import vl_convert as vlc
 
-    return "(function () {\n" + vlc.javascript_bundle(vl_version=vl_version) + "\n})();\n"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rare-earths"
+    path = cache / f"vega-offline-{getattr(vlc, '__version__', 'unknown')}-{vl_version}.js"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    text = "(function () {\n" + vlc.javascript_bundle(vl_version=vl_version) + "\n})();\n"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache, prefix=".vega-offline-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)  # atomic: concurrent runs never read a half-written bundle
+    except OSError:
+        pass  # a read-only home only costs the second
+    return text
 
 
 def page_vegalite_version(body: str) -> str | None:

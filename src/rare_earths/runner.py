@@ -56,15 +56,18 @@ def parameters_hash(chapter: str, overrides: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
-def plan_run(chapter: str, assignments: list[str]) -> tuple[Path, dict, dict]:
-    """Validate everything a run needs without starting a kernel: (notebook, overrides, resolved)."""
+def plan_run(chapter: str, assignments: list[str]) -> tuple[Path, dict]:
+    """Validate everything a run needs without starting a kernel: (notebook, overrides).
+
+    Names, types, ranges and the cross-parameter rules are checked here; defaults read from the
+    data are resolved while the kernel runs (see :func:`run_chapter`), not before it starts.
+    """
     notebook = chapter_path(chapter)
     if not notebook.is_file():
         raise RunError(f"chapter {chapter!r} has no notebook at {notebook}")
     overrides = parse_assignments(assignments)
     check_chapter_overrides(chapter, overrides)
-    resolved = chapter_setup(chapter, overrides)
-    return notebook, overrides, resolved
+    return notebook, overrides
 
 
 def _final_folder(chapter: str, overrides: dict, out: str | os.PathLike | None) -> tuple[Path, bool]:
@@ -173,7 +176,7 @@ def run_chapter(
     quiet: bool = False,
 ) -> Path:
     """Execute a chapter with parameters; returns the output folder. Raises ParameterError/RunError."""
-    notebook, overrides, resolved = plan_run(chapter, assignments)
+    notebook, overrides = plan_run(chapter, assignments)
     target, explicit = _final_folder(chapter, overrides, out)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{chapter}-", suffix=".partial", dir=target.parent))
@@ -185,6 +188,23 @@ def run_chapter(
         started = _dt.datetime.now(_dt.timezone.utc)
         if not quiet:
             print(f"run: executing {notebook.relative_to(book_root())} with {overrides or 'default parameters'}", file=sys.stderr)
+        # The resolved parameters (defaults read from the data) are computed while the kernel runs.
+        from concurrent.futures import ThreadPoolExecutor
+
+        def prepare():
+            # Work the page export needs anyway, done while the kernel runs: resolve the defaults,
+            # import nbconvert, read the Vega bundle.
+            resolved = chapter_setup(chapter, overrides)
+            from nbconvert import HTMLExporter  # noqa: F401
+
+            from rare_earths.offline import choose_vl_version, wrapped_bundle
+
+            wrapped_bundle(choose_vl_version(None)[0])
+            return resolved
+
+        pool = ThreadPoolExecutor(max_workers=1)
+        resolved_future = pool.submit(prepare)
+        pool.shutdown(wait=False)
         try:
             pm.execute_notebook(
                 str(notebook),
@@ -194,12 +214,14 @@ def run_chapter(
                 progress_bar=not quiet,
                 cwd=str(notebook.parent),
                 log_output=False,
+                request_save_on_cell_execute=False,  # one write at the end, not one per cell
             )
         except PapermillExecutionError as err:
             raise RunError(
                 f"chapter {chapter!r} failed in cell {err.exec_count or err.cell_index}: {err.ename}: {str(err.evalue).splitlines()[0] if err.evalue else ''}"
             ) from None
         (tmp / f"{chapter}.html").write_text(standalone_html(executed), encoding="utf-8")
+        resolved = resolved_future.result()
         record = {
             "chapter": chapter,
             "parameters": {k: _jsonable(v) for k, v in resolved.items()},

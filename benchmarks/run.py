@@ -1,0 +1,445 @@
+"""Measure the book's build and re-run performance against the targets of the performance issue.
+
+    .venv/bin/python benchmarks/run.py            # 3 repeats, prints a table
+    .venv/bin/python benchmarks/run.py --quick    # 1 repeat
+    .venv/bin/python benchmarks/run.py --json     # the same numbers as one JSON object
+
+Everything runs on scratch copies of the book in a temporary folder (the checkout and its
+``_build`` are never touched); ``RARE_EARTHS_DATA`` points every process at the scratch data
+and ``PYTHONPATH`` at the copy's ``src/``, so edits made to the checkout while the benchmark
+runs do not disturb it.
+Each repeat runs, interleaved so that background load affects both sides alike:
+
+* ``serial_baseline_s``: Jupyter Book 1's own serial execution, as the README used to build:
+  ``execute_notebooks: force``, no ``_build``, ``jupyter-book build --all -n -W --keep-going .``;
+* ``cold_build_s``: ``python -m rare_earths.build`` with no ``_build`` (parallel execution into
+  the cache, then render);
+* ``warm_build_s``: the same command again, nothing changed;
+* ``table_edit_build_s`` / ``prose_edit_build_s``: after editing a note in ``prices.csv`` /
+  the first Markdown cell of a chapter (the chapters each edit re-executed are recorded);
+* ``kernel_floor_s``: ``papermill`` on an empty notebook (the kernel start floor);
+* ``rerun_chapter_s``: ``rare-earths run CHAPTER -p NAME=VALUE --out DIR --quiet``;
+* ``sweep_small_s`` / ``sweep_large_s``: ``rare_earths.scenarios.sweep`` plus ``summary()`` for
+  every model with n and 1000n draws, in one warmed-up process (import and data loading are
+  not counted); ``sweep_ratio`` is large/small.
+
+Times are wall-clock medians (``time.perf_counter``). Peak memory per step is the largest
+resident set of any single process of the step (``wait4`` rusage) and the largest sum over
+the step's whole process tree (sampled from ``/proc`` every 0.2 s), in MB, maximum over repeats.
+This is a measurement, not a test: nothing here fails CI. Exit status 0 unless a step failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "_build", "runs", "test-artifacts", "__pycache__", ".pytest_cache", ".hypothesis",
+    ".ipynb_checkpoints", "benchmarks", "tests",
+)
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+TARGETS = {  # name: (numerator, denominator, at most)
+    "cold / serial baseline": ("cold_build_s", "serial_baseline_s", 0.7),
+    "warm / cold": ("warm_build_s", "cold_build_s", 0.2),
+    "rerun chapter / kernel floor": ("rerun_chapter_s", "kernel_floor_s", 2.0),
+    "sweep 1000x draws / 1x": ("sweep_large_s", "sweep_small_s", 50.0),
+}
+
+
+class StepFailed(RuntimeError):
+    pass
+
+
+# ----------------------------------------------------------------------------- measuring
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of a process and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(name))
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as fh:
+                total += int(fh.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def timed(cmd: list[str], cwd: Path, env: dict, label: str) -> dict:
+    """Run a command; wall time, peak RSS (largest process, and whole tree), output."""
+    out = tempfile.TemporaryFile(mode="w+b")
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    peak_tree = 0
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak_tree
+        while not done.is_set():
+            peak_tree = max(peak_tree, _tree_rss(proc.pid))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    out.seek(0)
+    text = out.read().decode("utf-8", errors="replace")
+    if proc.returncode != 0:
+        raise StepFailed(f"{label}: `{' '.join(cmd)}` exited {proc.returncode}:\n{text[-3000:]}")
+    return {"s": seconds, "rss_mb": usage.ru_maxrss / 1024, "tree_mb": peak_tree / 2**20, "out": text}
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+# ----------------------------------------------------------------------------- scratch book
+
+
+def scratch_book(source: Path, target: Path, execute_mode: str | None = None) -> Path:
+    shutil.copytree(source, target, ignore=COPY_IGNORE, symlinks=True)
+    if execute_mode:
+        config = target / "_config.yml"
+        text = config.read_text(encoding="utf-8")
+        new = re.sub(r"(?m)^(\s*execute_notebooks:\s*)\S+", rf"\g<1>{execute_mode}", text)
+        if new == text and execute_mode not in text:
+            raise StepFailed("cannot find execute_notebooks in _config.yml")
+        config.write_text(new, encoding="utf-8")
+    return target
+
+
+def book_env(book: Path) -> dict:
+    """Every process of a step uses the scratch copy's data and its snapshot of the package."""
+    env = dict(os.environ)
+    env["RARE_EARTHS_DATA"] = str(book / "data")
+    env["PYTHONPATH"] = os.pathsep.join([str(book / "src")] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("PYTHONBREAKPOINT", None)
+    return env
+
+
+def toc_notebooks(book: Path) -> list[str]:
+    from rare_earths.build import toc_documents
+
+    return [p.relative_to(book).as_posix() for _, p in toc_documents(book) if p.suffix == ".ipynb"]
+
+
+def edit_table_note(book: Path, table: str, stamp: str) -> None:
+    path = book / "data" / f"{table}.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        header, rows = list(reader.fieldnames or []), list(reader)
+    column = "note" if "note" in header else header[-1]
+    rows[0][column] = re.sub(r" \[bench \d+\]$", "", rows[0][column] or "") + f" [bench {stamp}]"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def edit_prose(notebook: Path, stamp: str) -> None:
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "markdown")
+    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    cell["source"] = re.sub(r"\n\n_bench \d+_$", "", source) + f"\n\n_bench {stamp}_"
+    notebook.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- steps
+
+
+def build_cmd(book: Path, report: Path, jobs: int | None) -> list[str]:
+    cmd = [sys.executable, "-m", "rare_earths.build", str(book), "--report", str(report)]
+    return cmd + (["-j", str(jobs)] if jobs else [])
+
+
+def run_build(book: Path, label: str, jobs: int | None) -> dict:
+    report = book.parent / f"{book.name}-report.json"
+    res = timed(build_cmd(book, report, jobs), book, book_env(book), label)
+    res["report"] = json.loads(report.read_text(encoding="utf-8"))
+    return res
+
+
+SWEEP_SCRIPT = r"""
+import json, sys, time, statistics
+from rare_earths import scenarios
+small, large, repeats = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+def once(n, summary=True):
+    t = time.perf_counter()
+    for model in scenarios.MODELS:
+        s = scenarios.sweep(model, n=n, seed=1)
+        if summary:
+            s.summary()
+    return time.perf_counter() - t
+once(small); once(small)  # warm-up: imports, tables, first-call costs
+out = {}
+for key, n in (("small", small), ("large", large)):
+    out[key] = statistics.median(once(n) for _ in range(repeats))
+    out[key + "_sweep_only"] = statistics.median(once(n, False) for _ in range(repeats))
+print(json.dumps(out))
+"""
+
+
+def pick_run_chapter(book: Path, chapter: str | None, params: list[str], env: dict) -> tuple[str | None, list[str], str]:
+    """A chapter with a notebook and parameters, and a new value for its first parameter."""
+    help_ = subprocess.run([str(BIN / "rare-earths"), "run", "--help"], capture_output=True, text=True, env=env)
+    if help_.returncode != 0:
+        return None, [], "`rare-earths run` not available"
+    try:
+        from rare_earths.parameters import CHAPTERS
+    except ImportError:
+        CHAPTERS = ()
+    candidates = [chapter] if chapter else [c for c in CHAPTERS if (book / "chapters" / f"{c}.ipynb").is_file()]
+    for c in candidates:
+        res = subprocess.run([str(BIN / "rare-earths"), "params", c, "--json"], capture_output=True, text=True, env=env)
+        if res.returncode != 0:
+            continue
+        specs = json.loads(res.stdout or "[]")
+        if params:
+            return c, params, ""
+        for spec in specs:
+            default = spec.get("default")
+            if isinstance(default, bool) or not isinstance(default, (int, float)):
+                continue
+            value = default * 1.1 if isinstance(default, float) else default + 1
+            return c, [f"{spec['name']}={value:g}"], ""
+        if specs or chapter:
+            return c, [], ""
+    return None, [], "no chapter notebook with parameters found"
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count()
+    mem = ""
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        mem = f"{kb / 2**20:.0f} GB"
+    except (OSError, AttributeError):
+        pass
+    return {"cores": cores, "cpu": model, "memory": mem, "python": platform.python_version(),
+            "platform": platform.platform(), "date": dt.date.today().isoformat(), "load_before": loadavg()}
+
+
+def loadavg() -> float | None:
+    """1-minute load average: other work on the machine slows every step alike."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one repeat of everything")
+    parser.add_argument("--repeats", type=int, default=None, help="repeats per measurement (default 3, --quick 1)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("--jobs", "-j", type=int, default=None, help="workers for rare_earths.build (default: its own)")
+    parser.add_argument("--chapter", help="chapter for `rare-earths run` (default: the first with parameters)")
+    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="parameter for the run")
+    parser.add_argument("--sweep-draws", type=int, default=1000, help="n for the small sweep (large: 1000 n)")
+    parser.add_argument("--source", type=Path, default=ROOT, help="book checkout to copy (default: this one)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder and print where it is")
+    args = parser.parse_args(argv)
+    repeats = args.repeats or (1 if args.quick else 3)
+
+    def log(msg: str) -> None:
+        print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+    scratch = Path(tempfile.mkdtemp(prefix="rare-earths-bench-"))
+    samples: dict[str, list[float]] = {}
+    peaks: dict[str, dict[str, float]] = {}
+    notes: list[str] = []
+    result: dict = {"machine": machine(), "repeats": repeats, "quick": args.quick}
+
+    def record(step: str, res: dict) -> None:
+        samples.setdefault(step, []).append(res["s"])
+        p = peaks.setdefault(step, {"rss_mb": 0.0, "tree_mb": 0.0})
+        p["rss_mb"] = round(max(p["rss_mb"], res["rss_mb"]), 1)
+        p["tree_mb"] = round(max(p["tree_mb"], res["tree_mb"]), 1)
+        log(f"{step}: {res['s']:.2f} s")
+
+    failed = False
+    try:
+        serial = scratch_book(args.source, scratch / "serial", execute_mode="force")
+        fast = scratch_book(args.source, scratch / "fast", execute_mode="cache")
+        chapters = toc_notebooks(fast)
+        result["chapters"] = chapters
+        log(f"scratch copies in {scratch}; {len(chapters)} notebook chapter(s): {', '.join(chapters)}")
+        readers: list[list[str]] = []
+        for r in range(repeats):
+            shutil.rmtree(serial / "_build", ignore_errors=True)
+            record("serial_baseline_s", timed(
+                [str(BIN / "jupyter-book"), "build", "--all", "-n", "-W", "--keep-going", "."],
+                serial, book_env(serial), "serial baseline"))
+            shutil.rmtree(fast / "_build", ignore_errors=True)
+            res = run_build(fast, "cold build", args.jobs)
+            record("cold_build_s", res)
+            result["cold_executed"] = res["report"]["executed"]
+            res = run_build(fast, "warm build", args.jobs)
+            if res["report"]["executed"]:
+                raise StepFailed(f"warm build executed {res['report']['executed']} (expected none)")
+            record("warm_build_s", res)
+            edit_table_note(fast, "prices", str(r))
+            res = run_build(fast, "table edit", args.jobs)
+            record("table_edit_build_s", res)
+            readers.append(res["report"]["executed"])
+            if chapters:
+                edit_prose(fast / chapters[0], str(r))
+                res = run_build(fast, "prose edit", args.jobs)
+                if res["report"]["executed"]:
+                    raise StepFailed(f"prose edit executed {res['report']['executed']} (expected none)")
+                record("prose_edit_build_s", res)
+        result["table_edit_executed"] = readers[-1] if readers else []
+        env = book_env(fast)
+        record("checks_s", timed([sys.executable, str(fast / "scripts" / "generate.py"), "--check"], fast, env, "generate --check"))
+        checks = timed([str(BIN / "rare-earths"), "validate"], fast, env, "validate")
+        samples["checks_s"][-1] += checks["s"]
+
+        empty = scratch / "empty.ipynb"
+        empty.write_text(json.dumps({"cells": [], "metadata": {"kernelspec": {
+            "name": "python3", "display_name": "Python 3", "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}))
+        chapter, params, why = pick_run_chapter(fast, args.chapter, args.param, env)
+        result["rerun_chapter"] = {"chapter": chapter, "params": params} if chapter else why
+        for r in range(repeats):
+            record("kernel_floor_s", timed(
+                [str(BIN / "papermill"), "--no-progress-bar", "-k", "python3", str(empty), str(scratch / f"empty-{r}.ipynb")],
+                scratch, env, "kernel floor"))
+            if chapter:
+                cmd = [str(BIN / "rare-earths"), "run", chapter, "--out", str(scratch / f"run-{r}"), "--quiet"]
+                for p in params:
+                    cmd += ["-p", p]
+                record("rerun_chapter_s", timed(cmd, scratch, env, "rare-earths run"))
+        if not chapter:
+            notes.append(f"rerun_chapter_s: {why}")
+
+        small = args.sweep_draws
+        res = timed([sys.executable, "-c", SWEEP_SCRIPT, str(small), str(1000 * small), str(max(3, repeats))],
+                    scratch, env, "sweep")
+        sweep = json.loads(res["out"].strip().splitlines()[-1])
+        peaks["sweep"] = {"rss_mb": round(res["rss_mb"], 1), "tree_mb": round(res["tree_mb"], 1)}
+        samples["sweep_small_s"] = [sweep["small"]]
+        samples["sweep_large_s"] = [sweep["large"]]
+        result["sweep_draws"] = {"small": small, "large": 1000 * small}
+        result["sweep_only_s"] = {"small": sweep["small_sweep_only"], "large": sweep["large_sweep_only"],
+                                  "ratio": sweep["large_sweep_only"] / sweep["small_sweep_only"]}
+    except StepFailed as err:
+        failed = True
+        notes.append(str(err))
+        log(f"error: {err}")
+    finally:
+        if args.keep:
+            log(f"kept {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    for key, values in samples.items():
+        result[key] = round(median(values), 4)
+    result["samples"] = {k: [round(v, 4) for v in vs] for k, vs in samples.items()}
+    if result.get("sweep_small_s"):
+        result["sweep_ratio"] = round(result["sweep_large_s"] / result["sweep_small_s"], 2)
+    result["peak_memory_mb"] = peaks
+    result["peak_rss_mb"] = max((p["tree_mb"] for p in peaks.values()), default=None)
+    checks = {}
+    for name, (num, den, limit) in TARGETS.items():
+        if result.get(num) is not None and result.get(den):
+            ratio = result[num] / result[den]
+            checks[name] = {"ratio": round(ratio, 3), "target": limit, "met": ratio <= limit}
+        else:
+            checks[name] = {"ratio": None, "target": limit, "met": None}
+    result["targets"] = checks
+    result["notes"] = notes
+    result["machine"]["load_after"] = loadavg()
+
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_table(result)
+    return 1 if failed else 0
+
+
+def print_table(result: dict) -> None:
+    m = result["machine"]
+    print(f"Rare Earth Rivalry benchmark, {m['date']}, {m['cores']} cores ({m['cpu']}), {m['memory']}, "
+          f"Python {m['python']}; median of {result['repeats']} run(s); "
+          f"load average {m.get('load_before')} before, {m.get('load_after')} after")
+    print(f"chapters: {', '.join(result.get('chapters', [])) or '-'}")
+    rows = [
+        ("serial_baseline_s", "serial baseline (JB, execute: force, --all)"),
+        ("cold_build_s", "cold build (python -m rare_earths.build)"),
+        ("warm_build_s", "no-change rebuild"),
+        ("table_edit_build_s", f"after editing prices.csv ({len(result.get('table_edit_executed', []))} of "
+                               f"{len(result.get('chapters', []))} chapters re-executed)"),
+        ("prose_edit_build_s", "after editing Markdown (re-executed: none)"),
+        ("checks_s", "README checks (generate --check + validate)"),
+        ("kernel_floor_s", "kernel floor (papermill, empty notebook)"),
+        ("rerun_chapter_s", f"rare-earths run {result.get('rerun_chapter')}"),
+        ("sweep_small_s", f"sweep + summary, 3 models, {result.get('sweep_draws', {}).get('small', '?')} draws"),
+        ("sweep_large_s", f"sweep + summary, 3 models, {result.get('sweep_draws', {}).get('large', '?')} draws"),
+    ]
+    peaks = result.get("peak_memory_mb", {})
+    print(f"{'measurement':<72} {'median s':>9} {'peak MB (process / tree)':>26}")
+    for key, label in rows:
+        value = result.get(key)
+        peak = peaks.get(key) or (peaks.get("sweep") if key.startswith("sweep") else None)
+        peak_s = f"{peak['rss_mb']:.0f} / {peak['tree_mb']:.0f}" if peak else ""
+        shown = "n/a" if value is None else f"{value:.3f}"
+        print(f"{label[:72]:<72} {shown:>9} {peak_s:>26}")
+    print()
+    print(f"{'target':<40} {'ratio':>8} {'at most':>8}  met")
+    for name, c in result["targets"].items():
+        ratio = "n/a" if c["ratio"] is None else f"{c['ratio']:.3f}"
+        met = "n/a" if c["met"] is None else ("yes" if c["met"] else "NO")
+        print(f"{name:<40} {ratio:>8} {c['target']:>8}  {met}")
+    for note in result.get("notes", []):
+        print(f"note: {note}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
