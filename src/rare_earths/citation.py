@@ -36,14 +36,25 @@ def _bib_escape(text: str) -> str:
     return re.sub(r"([&%#_$])", r"\\\1", text)
 
 
-def bibtex_entry(row: pd.Series) -> str:
+def year_suffixes(sources: pd.DataFrame) -> dict[str, str]:
+    """Author-year disambiguation: ``{source_id: "a" | "b" | ...}`` for producers with several
+    sources in one year (the two SMM articles of 2025 cite as 2025a and 2025b), in date order."""
+    out: dict[str, str] = {}
+    for _, group in sources.groupby([sources["producer"], sources["date_published"].dt.year]):
+        if len(group) > 1:
+            ordered = group.sort_values(["date_published", "source_id"])
+            out.update({sid: chr(ord("a") + i) for i, sid in enumerate(ordered["source_id"])})
+    return out
+
+
+def bibtex_entry(row: pd.Series, year_suffix: str = "") -> str:
     """One BibTeX entry for a ``sources`` row (key = source_id)."""
     date = row["date_published"]
     kind = "techreport" if row["bibtex_type"] == "techreport" else "misc"
     fields: list[tuple[str, str]] = [
         ("author", "{" + _bib_escape(row["producer"]) + "}"),
         ("title", "{" + _bib_escape(row["title"]) + "}"),  # braces keep the capitalisation
-        ("year", f"{date.year}"),
+        ("year", f"{date.year}{year_suffix}"),
     ]
     if row["date_precision"] != "year":
         fields.append(("month", _MONTHS[date.month - 1]))
@@ -75,8 +86,9 @@ def published_text(row: pd.Series) -> str:
 def bibtex_file(data: str | os.PathLike | None = None) -> str:
     """The whole ``references.bib`` text, one entry per source, sorted by id for stable diffs."""
     sources = load_table("sources", data).sort_values("source_id")
+    suffixes = year_suffixes(sources)
     header = "% Generated from data/sources.csv by scripts/generate.py: edit the CSV, not this file.\n\n"
-    return header + "\n".join(bibtex_entry(row) for _, row in sources.iterrows())
+    return header + "\n".join(bibtex_entry(row, suffixes.get(row["source_id"], "")) for _, row in sources.iterrows())
 
 
 def _source_row(source_id: str, data=None) -> pd.Series:
@@ -91,7 +103,8 @@ def cite_source(source_id: str, style: str = "text", data=None) -> str:
     _check_style(style)
     row = _source_row(source_id, data)
     if style == "bibtex":
-        return bibtex_entry(row).rstrip("\n")
+        suffix = year_suffixes(load_table("sources", data)).get(source_id, "")
+        return bibtex_entry(row, suffix).rstrip("\n")
     citation = row["citation"]
     if style == "markdown" and _present(row["url"]):
         citation = citation.replace(row["url"], f"<{row['url']}>") if row["url"] in citation else f"{citation} <{row['url']}>"

@@ -119,12 +119,19 @@ def resolve_myst_roles(nb) -> None:
                 data = out.get("data", {})
                 text = next((v for k, v in data.items() if k.endswith("text/markdown")), None)
                 glued[name] = text if text is not None else next((v for k, v in data.items() if k.endswith("text/plain")), "")
-    sources = load_table("sources").set_index("source_id")
+    from rare_earths.citation import year_suffixes
+
+    table = load_table("sources")
+    suffix = year_suffixes(table)  # the same 2025a/2025b as the book's bibliography
+    sources = table.set_index("source_id")
 
     def cite(ids: str) -> str:
         parts = []
         for sid in (i.strip() for i in ids.split(",")):
-            parts.append(f"{sources.at[sid, 'producer_short']}, {sources.at[sid, 'date_published'].year}" if sid in sources.index else sid)
+            if sid in sources.index:
+                parts.append(f"{sources.at[sid, 'producer_short']}, {sources.at[sid, 'date_published'].year}{suffix.get(sid, '')}")
+            else:
+                parts.append(sid)
         return "(" + "; ".join(parts) + ")"
 
     def replace(m: re.Match) -> str:
