@@ -150,7 +150,9 @@ def cite_claim(claim_id: str, style: str = "text", data=None) -> str:
 
 
 def _params_text(params: dict) -> str:
-    return ", ".join(f"{k}={v.isoformat() if hasattr(v, 'isoformat') else v}" for k, v in sorted(params.items()))
+    from rare_earths.parameters import plain
+
+    return ", ".join(f"{k}={plain(v)}" for k, v in sorted(params.items()))
 
 
 def cite_number(number_id: str, style: str = "text", overrides: dict | None = None, data=None) -> str:

@@ -232,14 +232,14 @@ def cmd_figure(args) -> int:
 
 
 def cmd_params(args) -> int:
-    from rare_earths.parameters import ParameterError, chapter_parameters
+    from rare_earths.parameters import ParameterError, chapter_parameters, plain
 
     try:
         params = chapter_parameters(args.chapter)
         records = []
         for p in params:
             rec = p.as_dict()
-            rec["default"] = _json_value(_iso(p.resolve_default()))
+            rec["default"] = _json_value(plain(p.resolve_default()))
             records.append(rec)
     except ParameterError as err:
         return _fail("params", str(err))
@@ -254,12 +254,6 @@ def cmd_params(args) -> int:
         print(f"    {rec['description']}")
         print(f"    allowed: {rec['allowed']}")
     return 0
-
-
-def _iso(value):
-    import datetime as dt
-
-    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def cmd_run(args) -> int:

@@ -71,6 +71,11 @@ def _fmt(value: Any) -> str:
     return repr(value)
 
 
+def plain(value: Any) -> Any:
+    """A parameter value as JSON and citations write it: dates as ISO text, the rest unchanged."""
+    return value.isoformat() if isinstance(value, (_dt.date, _dt.datetime)) else value
+
+
 def _fail(name: str, value: Any, allowed: str) -> ParameterError:
     return ParameterError(f"{name}={_fmt(value)}: {allowed}")
 
@@ -430,7 +435,7 @@ class Parameter:
             "name": self.name,
             "type": self.type.__name__,
             "kind": self.kind,
-            "default": default.isoformat() if isinstance(default, _dt.date) else default,
+            "default": plain(default),
             "default_from_data": callable(self.default),
             "unit": self.unit,
             "allowed": self.allowed,

@@ -153,7 +153,7 @@ def _shares(ctx: _Context) -> list[KeyNumber]:
         r = sh.usgs_mining_share(supply, "China", edition, year)
         part = sh.usgs_country_value(supply, edition, "mine_production", "China", year)
         total, _ = sh.usgs_world_total(supply, edition, "mine_production", year)
-        tol = sh._rounding_tolerance(total)
+        tol = sh.rounding_tolerance(total)
         out.append(KeyNumber(
             id_, r.central, "%", label,
             f"China mine production / world total x 100 = {_n(part)} / {_n(total)} x 100 ({edition}, {year}, t REO); "

@@ -30,6 +30,7 @@ from typing import Any
 from rare_earths import __version__
 from rare_earths.chapters import book_root, chapter_path, check_chapter_overrides, chapter_setup
 from rare_earths.parameters import ParameterError, parse_assignments
+from rare_earths.parameters import plain as _jsonable
 
 
 class RunError(RuntimeError):
@@ -45,10 +46,6 @@ def data_version(folder: Path | None = None) -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
-
-
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, (_dt.date, _dt.datetime)) else value
 
 
 def parameters_hash(chapter: str, overrides: dict) -> str:

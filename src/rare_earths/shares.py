@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from rare_earths.validate import rounding_tolerance  # how USGS rounds world totals
 from rare_earths.parameters import (
     ParameterError,
     Ranged,
@@ -48,12 +49,6 @@ HHI_THRESHOLD_SOURCE = "doj_ftc_2023_merger_guidelines"
 
 WORLD = "World total (rounded)"
 OTHER = "Other"
-
-
-def _rounding_tolerance(total: float) -> float:
-    from rare_earths.validate import rounding_tolerance
-
-    return rounding_tolerance(total)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -79,7 +74,7 @@ def share_of_rounded_total(part: float, total: float, tolerance: float | None = 
     """
     part = check_quantity("part", part)
     total = check_quantity("total", total, positive=True)
-    tol = _rounding_tolerance(total) if tolerance is None else check_quantity("tolerance", tolerance)
+    tol = rounding_tolerance(total) if tolerance is None else check_quantity("tolerance", tolerance)
     if tol >= total:
         raise ParameterError(f"tolerance={tol:g}: must be smaller than total={total:g}")
     central = share_pct(part, total)
@@ -301,7 +296,7 @@ def usgs_mining_concentration(supply: pd.DataFrame, edition: str, year: int) -> 
     shares_of_sum = named / listed_sum * 100.0
     other_pct = other / listed_sum * 100.0
     top3 = named.iloc[:3]
-    tol = _rounding_tolerance(total)
+    tol = rounding_tolerance(total)
     top3_sum = float(top3.sum())
     top3_share = Ranged(top3_sum / (total + tol) * 100, min(100.0, top3_sum / total * 100),
                         min(100.0, top3_sum / (total - tol) * 100), "%")

@@ -19,13 +19,12 @@ the same figure as SVG/PNG with its CSV and citation.
 
 from __future__ import annotations
 
-import datetime as _dt
 import difflib
 import importlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from rare_earths.parameters import PARAMETERS, ParameterError, defaults, resolve
+from rare_earths.parameters import PARAMETERS, ParameterError, defaults, plain, resolve
 
 #: Submodules holding figure definitions (imported on first use: altair is heavy).
 SUBMODULES = ("shares", "reserves", "costs", "rebuild", "pipeline", "claims")
@@ -96,14 +95,10 @@ def get_figure_def(id: str) -> FigureDef:
     return FIGURES[id]
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, _dt.date) else value
-
-
 def non_default(params: dict, names: tuple[str, ...]) -> dict:
     """The subset of ``params`` among ``names`` that differs from the declared defaults."""
     base = defaults()
-    return {k: _plain(params[k]) for k in names if k in params and params[k] != base[k]}
+    return {k: plain(params[k]) for k in names if k in params and params[k] != base[k]}
 
 
 def build_figure(id: str, params: dict | None = None):

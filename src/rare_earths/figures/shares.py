@@ -141,6 +141,17 @@ def stage_share_data() -> pd.DataFrame:
     return data.reset_index(drop=True)
 
 
+def _by_stage(layered):
+    """One panel per supply-chain stage, in chain order, each with its own rows (shared by the
+    stage-share and concentration charts)."""
+    return layered.facet(
+        row=alt.Row("stage_label:N", title=None, sort=alt.SortField("stage_order"),
+                    header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top",
+                                      labelFontWeight="bold", labelFontSize=13, labelPadding=4)),
+        spacing=10,
+    ).resolve_scale(y="independent")
+
+
 @figure("china-share-by-stage", chapter="shares", title="China's share at each stage, by source and vintage")
 def china_share_by_stage(params: dict) -> charts.Figure:
     data = stage_share_data()
@@ -164,13 +175,7 @@ def china_share_by_stage(params: dict) -> charts.Figure:
         x=alt.X("share_pct:Q", title=x_title), y=y, text="label:N",
     )
     chart = (
-        alt.layer(points, labels, data=data)
-        .properties(width=270, height=alt.Step(32))
-        .facet(row=alt.Row("stage_label:N", title=None, sort=alt.SortField("stage_order"),
-                           header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top",
-                                             labelFontWeight="bold", labelFontSize=13, labelPadding=4)),
-               spacing=10)
-        .resolve_scale(y="independent")
+        _by_stage(alt.layer(points, labels, data=data).properties(width=270, height=alt.Step(32)))
     )
     china_rows = len(data)
     return charts.Figure(
@@ -373,13 +378,7 @@ def concentration_hhi(params: dict) -> charts.Figure:
         x=alt.X("threshold:Q", title=x_title, scale=scale),
     )
     chart = (
-        alt.layer(bars, whisker, labels, rule, data=data)
-        .properties(width=290, height=alt.Step(26))
-        .facet(row=alt.Row("stage_label:N", title=None, sort=alt.SortField("stage_order"),
-                           header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top",
-                                             labelFontWeight="bold", labelFontSize=13, labelPadding=4)),
-               spacing=10)
-        .resolve_scale(y="independent")
+        _by_stage(alt.layer(bars, whisker, labels, rule, data=data).properties(width=290, height=alt.Step(26)))
         .properties(title=alt.Title(f"Dashed line: {sh.HHI_HIGHLY_CONCENTRATED:,.0f}, 'highly concentrated' "
                                     "(US 2023 Merger Guidelines)", fontSize=12, fontWeight="normal", color="#444444"))
     )
