@@ -217,3 +217,45 @@ def test_outputs_are_what_jupyter_book_itself_would_cache(book: Path, tmp_path: 
     assert report["executed"] == [] and report["render"] == "full"
     assert result.stderr.count("Using cached notebook") == 3
     assert "Executed notebook" not in result.stderr
+
+
+def _edit_first_note(path: Path, note: str) -> None:
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        header, rows = list(reader.fieldnames or []), list(reader)
+    rows[0]["note"] = note
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_real_book_table_edit_re_executes_only_the_chapters_that_read_it(tmp_path: Path):
+    """On a copy of the real book: each chapter computes only its own numbers, so an edit to the
+    project pipeline's table re-executes the pipeline chapter (and methods, which lists every
+    table) but not the chapters on costs, the rebuild, reserves or shares; an edit to the sources
+    table, which every chapter cites, re-executes all of them."""
+    book = tmp_path / "book"
+    shutil.copytree(ROOT, book, ignore=shutil.ignore_patterns(
+        ".venv", "_build", "runs", ".git", "test-artifacts", "__pycache__", ".pytest_cache"))
+    chapters = sorted(f"chapters/{p.stem}.ipynb" for p in (book / "chapters").glob("*.ipynb"))
+    report = built(book, "--no-render")
+    assert sorted(report["executed"]) == chapters
+
+    manifest = json.loads((book / "_build" / ".rare_earths_deps.json").read_text(encoding="utf-8"))
+    readers = {nb: {Path(p).name for p in entry["deps"] if p.endswith(".csv")} for nb, entry in manifest["notebooks"].items()}
+    assert "projects.csv" in readers["chapters/pipeline.ipynb"]
+    for other in ("cost-gap", "rebuild", "reserves", "shares"):
+        assert "projects.csv" not in readers[f"chapters/{other}.ipynb"], other
+
+    _edit_first_note(book / "data" / "projects.csv", "An edited note for the dependency test.")
+    report = built(book, "--dry-run")
+    assert sorted(report["executed"]) == sorted(nb for nb, tables in readers.items() if "projects.csv" in tables)
+    assert "chapters/pipeline.ipynb" in report["executed"]
+    assert not {"chapters/cost-gap.ipynb", "chapters/rebuild.ipynb", "chapters/reserves.ipynb",
+                "chapters/shares.ipynb"} & set(report["executed"])
+    assert all("projects.csv" in report["reasons"][nb] for nb in report["executed"])
+
+    _edit_first_note(book / "data" / "sources.csv", "An edited source note for the dependency test.")
+    report = built(book, "--dry-run")
+    assert sorted(report["executed"]) == chapters

@@ -57,3 +57,35 @@ def test_glued_numbers_exist_and_figures_are_shown_and_referenced(slug):
     assert sorted(shown) == sorted(f"fig-{f.id}" for f in list_figures(slug))
     for name in shown:
         assert f"{{numref}}`{name}`" in prose, f"{slug}: figure {name} is never referenced in the text"
+
+
+def _code(slug: str) -> str:
+    return "\n".join("".join(c["source"]) for c in _cells(slug) if c["cell_type"] == "code")
+
+
+def _numbers_printed(slug: str, numbers: set[str]) -> set[str]:
+    """Registry ids a chapter prints: glued in its prose, or named in its code (N["id"], id lists)."""
+    keys = re.findall(r"\{glue:md\}`([^`]+)`", _prose(slug)) + re.findall(r"[\"']([a-z]+\.[a-z0-9_]+)[\"']", _code(slug))
+    bases = {k.removesuffix(".range").removesuffix(".unit").removesuffix(".label") for k in keys}
+    return bases & numbers
+
+
+@pytest.mark.parametrize("slug", CHAPTERS_WITH_NOTEBOOKS)
+def test_chapter_computes_the_domains_it_prints_and_numbers_name_their_chapters(slug):
+    """A chapter computes only some domains of the registry (so a table edit re-executes only the
+    chapters that read it): every number it prints must be in one of them, and must list the
+    chapter in its ``chapters`` (what `rare-earths cite` and the chapters' number tables use)."""
+    import ast
+
+    from rare_earths.registry import DOMAINS
+
+    numbers = {n.id: n for n in compute_numbers({})}
+    calls = re.findall(r"glue_numbers\(P, domains=(\[[^\]]*\])\)", _code(slug))
+    assert len(calls) == 1, f"{slug}: expected one glue_numbers(P, domains=[...]) call, found {len(calls)}"
+    domains = ast.literal_eval(calls[0])
+    assert set(domains) <= set(DOMAINS), domains
+    printed = _numbers_printed(slug, set(numbers))
+    assert printed, f"{slug}: prints no registry number"
+    for id_ in sorted(printed):
+        assert id_.split(".")[0] in domains, f"{slug} prints {id_} but computes only {domains}"
+        assert slug in numbers[id_].chapters, f"{id_} is printed in {slug} but its chapters are {numbers[id_].chapters}"

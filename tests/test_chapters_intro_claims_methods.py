@@ -382,7 +382,10 @@ def _execute(notebook: Path, tmp_path: Path):
     from nbclient import NotebookClient
 
     nb = nbformat.read(notebook, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    from rare_earths.chapters import kernel_config
+
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}},
+                   config=kernel_config()).execute()
     return nb
 
 

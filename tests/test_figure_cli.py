@@ -76,3 +76,16 @@ def test_numbers_accepts_figure_ids():
     assert rec["id"] == "cost-gap-range" and rec["kind"] == "figure"
     assert rec["parameters"] == {"cost_gap_high": 0.5}
     assert max(r["high_usd_per_kg"] for r in rec["data"]) == pytest.approx(82.5)  # 55 x (1 + 0.5)
+
+
+def test_module_index_matches_the_registrations_and_one_figure_imports_one_module():
+    import subprocess
+    import sys
+
+    from rare_earths.figures import MODULE_OF
+
+    assert {f.id: f.builder.__module__.rsplit(".", 1)[-1] for f in list_figures()} == MODULE_OF
+    code = ("import sys; from rare_earths.figures import build_figure; build_figure('cost-gap-range'); "
+            "print(sorted(m for m in sys.modules if m.startswith('rare_earths.figures.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['rare_earths.figures.costs']"

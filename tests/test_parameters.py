@@ -233,3 +233,22 @@ def test_cross_rule_is_exactly_low_le_high(low, high):
     else:
         with pytest.raises(ParameterError, match="cost_gap_low must not exceed cost_gap_high"):
             parse_assignments(args)
+
+
+def test_lazy_resolution_checks_overrides_at_once_and_defaults_on_read(monkeypatch):
+    from rare_earths import parameters as P
+
+    assert dict(P.resolve_lazily({"cost_gap_high": 0.5})) == P.resolve({"cost_gap_high": 0.5})
+    with pytest.raises(P.ParameterError, match="cost_gap_low must not exceed cost_gap_high"):
+        P.resolve_lazily({"cost_gap_low": 0.9})  # against the default high, before anything is read
+    with pytest.raises(P.ParameterError, match="cost_gap_hihg"):
+        P.resolve_lazily({"cost_gap_hihg": 0.5})
+    calls = []
+    monkeypatch.setattr(P, "usgs_ndpr_average", lambda year, data=None: calls.append(year) or 55.0)
+    lazy = P.resolve_lazily({"cost_gap_high": 0.5})
+    assert lazy["cost_gap_high"] == 0.5 and lazy["rebuild_years"] == 15
+    assert calls == []  # no default read from the data was needed
+    assert lazy["market_price_usd_per_kg"] == 55.0 and calls == [2024]
+    assert lazy["market_price_usd_per_kg"] == 55.0 and calls == [2024]  # resolved once
+    with pytest.raises(KeyError):
+        lazy["no_such_parameter"]

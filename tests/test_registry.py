@@ -199,3 +199,37 @@ def test_console_command_bad_parameter():
     bad = _run("-p", "cost_gap_high=7")
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.strip() == "rare-earths numbers: error: cost_gap_high=7: must be a fraction between 0 and 5"
+
+
+def test_domains_compute_the_same_numbers_as_the_whole_registry(numbers):
+    for domain in R.DOMAINS:
+        part = R.compute_numbers({"as_of": AS_OF}, domains=[domain])
+        assert part, domain
+        assert {n.id for n in part} == {i for i in numbers if i.split(".")[0] == domain}
+        for n in part:
+            assert n.as_dict() == numbers[n.id].as_dict(), n.id
+    both = R.compute_numbers({"as_of": AS_OF}, domains=["rebuild", "costs"])
+    first_costs = next(i for i, n in enumerate(both) if n.id.startswith("costs."))
+    assert all(n.id.startswith("rebuild.") for n in both[:first_costs])  # in the order asked
+
+
+def test_unknown_domain_is_named_with_a_suggestion():
+    with pytest.raises(ValueError, match=r"unknown number domain 'cost'.*did you mean costs\?"):
+        R.compute_numbers({}, domains=["cost"])
+    assert R.domains_of(["costs.a", "shares.b", "costs.c"]) == ["costs", "shares"]
+    assert R.domains_of(["nonsense"]) is None  # select() then reports the id against the full list
+
+
+def test_a_domain_reads_only_its_own_tables(tmp_path):
+    """The rebuild numbers need the commitments table (and the sources it cites), not prices or projects:
+    computed from a data folder where the other tables are broken, they still come out."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(data_dir(), data)
+    for name in ("prices.csv", "projects.csv", "usgs_country_supply.csv", "company_output.csv", "events.csv"):
+        (data / name).write_text("not,a,table\n", encoding="utf-8")
+    part = R.compute_numbers({"as_of": AS_OF}, data=data, domains=["rebuild"])
+    assert {n.id for n in part} == {n.id for n in R.compute_numbers({"as_of": AS_OF}, domains=["rebuild"])}
+    with pytest.raises(Exception):
+        R.compute_numbers({"as_of": AS_OF}, data=data, domains=["costs"])  # costs reads prices

@@ -21,8 +21,13 @@ def _overrides(params: dict | None) -> dict:
     return {k: v for k, v in (params or {}).items() if k in PARAMETERS}
 
 
-def glue_numbers(params: dict | None = None, ids: Iterable[str] | None = None) -> dict:
+def glue_numbers(params: dict | None = None, ids: Iterable[str] | None = None,
+                 domains: Iterable[str] | None = None) -> dict:
     """Compute the registry under ``params`` and glue each number (display only in the page text).
+
+    ``domains`` (``["costs"]``) computes only those parts of the registry, so the chapter reads
+    only the tables they need: the build then re-executes it only when one of those changes.
+    ``ids`` selects numbers (and implies their domains). Everything when both are None.
 
     Keys glued per number ``ID``: ``ID`` (value with bound, e.g. ``>13.3``), ``ID.range``
     (``1.2–4.4``, or the value when not ranged), ``ID.unit``, ``ID.label``. Returns
@@ -31,9 +36,12 @@ def glue_numbers(params: dict | None = None, ids: Iterable[str] | None = None) -
     from IPython.display import Markdown
     from myst_nb import glue
 
-    from rare_earths.registry import compute_numbers, select
+    from rare_earths.registry import compute_numbers, domains_of, select
 
-    numbers = select(compute_numbers(_overrides(params)), ids)
+    ids = list(ids) if ids else None
+    if domains is None and ids:
+        domains = domains_of(ids)
+    numbers = select(compute_numbers(_overrides(params), domains=domains), ids)
     for n in numbers:
         glue(n.id, Markdown(_md_escape(n.display())), display=False)
         glue(f"{n.id}.range", Markdown(_md_escape(n.display_range() or n.display())), display=False)

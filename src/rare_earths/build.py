@@ -382,6 +382,8 @@ async def _execute_one(job: Job, settings: Settings, roots, excluded) -> Result:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+    from rare_earths.chapters import kernel_config
+
     nb = copy.deepcopy(job.nb)
     meta = nb.metadata.get("execution", {})
     timeout = meta.get("timeout", settings.timeout)
@@ -407,6 +409,7 @@ async def _execute_one(job: Job, settings: Settings, roots, excluded) -> Result:
         resources={"metadata": {"path": cwd}},
         on_notebook_start=on_notebook_start,
         on_cell_error=on_cell_error,
+        config=kernel_config(),
     )
     started = time.perf_counter()
     result = Result(job)

@@ -44,6 +44,20 @@ def chapter_path(chapter: str) -> Path:
     return book_root() / "chapters" / f"{chapter}.ipynb"
 
 
+def kernel_config():
+    """Config for the Jupyter kernels the package starts (build, ``rare-earths run``).
+
+    ipykernel 7.3+ warns on every start when its ZMQ sockets use TCP without encryption; the
+    Python kernelspec declares CurveZMQ support, so ``auto`` has jupyter_client provision keys.
+    Kernel and client run on the same machine either way; this only keeps the output clean.
+    """
+    from traitlets.config import Config
+
+    config = Config()
+    config.KernelManager.transport_encryption = "auto"
+    return config
+
+
 def chapter_setup(chapter: str, namespace: Mapping[str, Any]) -> dict:
     """Validate a chapter's parameters taken from ``namespace`` (a notebook's ``globals()``).
 

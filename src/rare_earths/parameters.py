@@ -26,6 +26,7 @@ import math
 import os
 import re
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, Iterable
 
 import numpy as np
@@ -625,6 +626,42 @@ def resolve(overrides: dict | None = None) -> dict:
     values = {name: given[name] if name in given else p.resolve_default() for name, p in PARAMETERS.items()}
     check_cross(values)
     return values
+
+
+class ResolvedParameters(Mapping):
+    """Like :func:`resolve`, but each default is resolved when first read.
+
+    Overrides are checked (names, values, cross-parameter rules) at once; a default read from
+    the data (``market_price_usd_per_kg`` from ``prices``, ...) is computed only if a
+    computation asks for it, so a chapter that needs two parameters reads no other table.
+    Iterating resolves every parameter (``dict(resolve_lazily(x)) == resolve(x)``).
+    """
+
+    def __init__(self, overrides: dict | None = None):
+        given = check_overrides(overrides)
+        _check_cross_with_defaults(given)
+        self._values: dict[str, Any] = dict(given)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._values:
+            if name not in PARAMETERS:
+                raise KeyError(name)
+            self._values[name] = PARAMETERS[name].resolve_default()
+        return self._values[name]
+
+    def __iter__(self):
+        return iter(PARAMETERS)
+
+    def __len__(self) -> int:
+        return len(PARAMETERS)
+
+    def __repr__(self) -> str:
+        return f"ResolvedParameters({ {k: v for k, v in self._values.items()} !r})"
+
+
+def resolve_lazily(overrides: dict | None = None) -> ResolvedParameters:
+    """The checked overrides, with every other parameter's default resolved on first read."""
+    return ResolvedParameters(overrides)
 
 
 def defaults() -> dict:

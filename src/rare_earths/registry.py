@@ -6,7 +6,8 @@ the source ids it rests on (all in ``sources.csv``), the parameters it depends o
 that print it and the seed claims it checks. Chapters glue numbers from here and the
 ``rare-earths numbers`` command prints the same list, so text and CLI cannot disagree.
 
-``compute_numbers(overrides)`` recomputes everything from the dataset and the parameters
+``compute_numbers(overrides)`` recomputes everything (or only some domains: ``domains=["costs"]``)
+from the dataset and the parameters
 (:mod:`rare_earths.parameters`); it is deterministic for given data, overrides and ``as_of``
 (the default ``as_of`` is the build date: set ``SOURCE_DATE_EPOCH`` or pass ``as_of`` to pin it).
 
@@ -21,11 +22,11 @@ import json
 import math
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 import pandas as pd
 
-from rare_earths.parameters import CHAPTERS, PARAMETERS, ParameterError, parse_assignments, resolve
+from rare_earths.parameters import CHAPTERS, PARAMETERS, ParameterError, parse_assignments, resolve_lazily
 
 BOUND_PREFIX = {"=": "", "<=": "<=", ">=": ">=", ">": ">", "<": "<", "~": "~"}
 
@@ -126,7 +127,7 @@ class KeyNumber:
 
 @dataclass
 class _Context:
-    params: dict
+    params: Mapping  # a ResolvedParameters: defaults resolved when a builder reads them
     data: object = None
     _tables: dict = field(default_factory=dict)
 
@@ -149,7 +150,7 @@ def _shares(ctx: _Context) -> list[KeyNumber]:
     out = []
     usgs = "usgs_mcs_2026_ree"
 
-    def usgs_share(id_, edition, year, source, label, decimals=1, headline=False):
+    def usgs_share(id_, edition, year, source, label, decimals=1, headline=False, also=()):
         r = sh.usgs_mining_share(supply, "China", edition, year)
         part = sh.usgs_country_value(supply, edition, "mine_production", "China", year)
         total, _ = sh.usgs_world_total(supply, edition, "mine_production", year)
@@ -158,7 +159,7 @@ def _shares(ctx: _Context) -> list[KeyNumber]:
             id_, r.central, "%", label,
             f"China mine production / world total x 100 = {_n(part)} / {_n(total)} x 100 ({edition}, {year}, t REO); "
             f"low/high: world total +/- {_n(tol)} (rounding)",
-            (source,), low=r.low, high=r.high, chapters=("shares", "claims") + (("intro",) if headline else ()),
+            (source,), low=r.low, high=r.high, chapters=("shares", "claims") + (("intro",) if headline else ()) + also,
             claims=("C27",), decimals=decimals,
             note="All rare-earth oxides, mine output; the headline uses the latest edition's latest reported "
                  "(not estimated) year." if headline else "All rare-earth oxides, mine output.",
@@ -166,13 +167,14 @@ def _shares(ctx: _Context) -> list[KeyNumber]:
         return r
 
     head = usgs_share("shares.china_mining_share_usgs_pct", "MCS 2026", 2024, usgs,
-                      "China's share of world rare-earth mine production, 2024 (USGS MCS 2026 v1.3, all REO)", headline=True)
+                      "China's share of world rare-earth mine production, 2024 (USGS MCS 2026 v1.3, all REO)", headline=True,
+                      also=("reserves",))
     usgs_share("shares.china_mining_share_usgs_2025e_pct", "MCS 2026", 2025, usgs,
                "China's share of world rare-earth mine production, 2025e (USGS MCS 2026 v1.3, all REO)")
     usgs_share("shares.china_mining_share_usgs_mcs2025_2023_pct", "MCS 2025", 2023, "usgs_mcs_2025_ree",
                "China's share of world rare-earth mine production, 2023 (USGS MCS 2025, all REO)")
     usgs_share("shares.china_mining_share_usgs_mcs2025_2024e_pct", "MCS 2025", 2024, "usgs_mcs_2025_ree",
-               "China's share of world rare-earth mine production, 2024e (USGS MCS 2025, all REO)")
+               "China's share of world rare-earth mine production, 2024e (USGS MCS 2025, all REO)", also=("reserves",))
 
     def stage(share_id):
         row = ss[ss["share_id"] == share_id]
@@ -184,7 +186,7 @@ def _shares(ctx: _Context) -> list[KeyNumber]:
         ("shares.china_refining_share_iea_pct", "iea_gcmo2025_refining_china_2024",
          "China's share of magnet rare-earth refining output, 2024 (IEA GCMO 2025)", ("shares", "claims", "intro"), ("C31",)),
         ("shares.china_mining_share_iea_pct", "iea_gcmo2025_mining_china_2024",
-         "China's share of magnet rare-earth mining output, 2024 (IEA GCMO 2025)", ("shares", "claims"), ("C27",)),
+         "China's share of magnet rare-earth mining output, 2024 (IEA GCMO 2025)", ("shares", "claims", "intro"), ("C27",)),
         ("shares.china_refining_share_iea_2023_pct", "iea_gcmo2024_refining_china_2023",
          "China's share of magnet rare-earth refining output, 2023 (IEA GCMO 2024, as reported)", ("shares", "claims"), ("C28",)),
         ("shares.china_magnet_share_iea_pct", "iea_commentary_2025_10_23_magnets_china",
@@ -326,7 +328,7 @@ def _reserves(ctx: _Context) -> list[KeyNumber]:
         "China's share of world rare-earth reserves, at most (USGS MCS 2026 v1.3)",
         f"China reserves / world lower bound x 100 = {_n(china_t)} / {_n(t26.attrs['world_total_t'])} x 100; "
         "an upper bound because USGS prints the world total as 'more than'",
-        (usgs26,), bound="<=", chapters=("reserves", "intro"),
+        (usgs26,), bound="<=", chapters=("reserves", "shares", "intro"),
     ))
     out.append(KeyNumber(
         "reserves.china_reserve_share_max_listed_pct", listed.central, "%",
@@ -338,7 +340,7 @@ def _reserves(ctx: _Context) -> list[KeyNumber]:
         "reserves.china_reserve_share_max_mcs2025_pct", share25.central, "%",
         "China's share of world rare-earth reserves, at most (USGS MCS 2025)",
         f"{_n(china_t)} / {_n(t25.attrs['world_total_t'])} x 100 (upper bound)", (usgs25,), bound="<=",
-        chapters=("reserves",),
+        chapters=("reserves", "shares"),
     ))
     out.append(KeyNumber(
         "reserves.china_reserve_share_max_change_pp", share26.central - share25.central, "percentage points",
@@ -348,14 +350,14 @@ def _reserves(ctx: _Context) -> list[KeyNumber]:
     canada_t = float(t26.loc[t26["country"] == "Canada", "reserves_t"].iloc[0])
     out.append(KeyNumber(
         "reserves.canada_reserves_t", canada_t, "t REO", "Canada's rare-earth reserves (USGS MCS 2026 v1.3)",
-        "as published", (usgs26,), chapters=("reserves", "claims"), claims=("C40",), decimals=0,
+        "as published", (usgs26,), chapters=("reserves", "claims", "intro"), claims=("C40",), decimals=0,
     ))
     rank, n_ranked = rs.reserve_rank(supply, "Canada", "MCS 2026")
     out.append(KeyNumber(
         "reserves.canada_reserve_rank", float(rank), "rank", f"Canada's rank on reserves among the {n_ranked} "
         "countries with a reported figure (USGS MCS 2026 v1.3)",
         "1 + number of countries with larger reported reserves (NA countries not ranked)", (usgs26,),
-        chapters=("reserves", "claims"), claims=("C40",), decimals=0,
+        chapters=("reserves", "claims", "intro"), claims=("C40",), decimals=0,
     ))
     c40 = claims[claims["claim_id"] == "C40"]
     if len(c40) != 1 or pd.isna(c40["value"].iloc[0]):
@@ -377,7 +379,7 @@ def _reserves(ctx: _Context) -> list[KeyNumber]:
         "reserves.canada_seed_to_reserves_ratio", vs.claimed_to_reserves, "x",
         "The seed's 15.2 Mt Canadian 'reserves' as a multiple of USGS reserves",
         f"seed / USGS reserves = {_n(claimed_t)} / {_n(canada_t)}", (seed_src, usgs26),
-        chapters=("reserves", "claims"), claims=("C40",),
+        chapters=("reserves", "claims", "intro"), claims=("C40",),
     ))
     out.append(KeyNumber(
         "reserves.canada_seed_minus_resources_t", vs.claimed_minus_resources_t, "t REO",
@@ -422,16 +424,17 @@ def _reserves(ctx: _Context) -> list[KeyNumber]:
         ))
 
     # -- added for the reserves chapter: the tonnages, ranks and revisions its prose prints
-    def reserve_mt(id_, table, country, label, decimals=1, bound=None):
+    def reserve_mt(id_, table, country, label, decimals=1, bound=None, also=()):
         row = table[table["country"] == country]
         if row.empty or pd.isna(row["reserves_t"].iloc[0]):
             raise ParameterError(f"country={country}: no reported reserves in {row['edition'].iloc[0] if len(row) else '?'}")
         value = float(row["reserves_t"].iloc[0])
         src = str(row["source_id"].iloc[0])
         out.append(KeyNumber(id_, value / 1e6, "Mt REO", label, f"{_n(value)} t REO / 1,000,000", (src,),
-                             chapters=("reserves",), decimals=decimals))
+                             chapters=("reserves",) + also, decimals=decimals))
 
-    reserve_mt("reserves.china_reserves_mt", t26, "China", "China's rare-earth reserves (USGS MCS 2026 v1.3; same in MCS 2025)")
+    reserve_mt("reserves.china_reserves_mt", t26, "China", "China's rare-earth reserves (USGS MCS 2026 v1.3; same in MCS 2025)",
+               also=("shares",))
     reserve_mt("reserves.brazil_reserves_mt", t26, "Brazil", "Brazil's rare-earth reserves (USGS MCS 2026 v1.3)")
     reserve_mt("reserves.brazil_reserves_mcs2025_mt", t25, "Brazil", "Brazil's rare-earth reserves (USGS MCS 2025)")
     reserve_mt("reserves.australia_reserves_mt", t26, "Australia", "Australia's rare-earth reserves (USGS MCS 2026 v1.3)")
@@ -440,13 +443,13 @@ def _reserves(ctx: _Context) -> list[KeyNumber]:
     reserve_mt("reserves.india_reserves_mcs2025_mt", t25, "India", "India's rare-earth reserves (USGS MCS 2025; NA in MCS 2026)")
     reserve_mt("reserves.malaysia_reserves_mt", t26, "Malaysia", "Malaysia's rare-earth reserves (USGS MCS 2026 v1.3; NA in "
                "MCS 2025)", decimals=2)
-    for id_, table, edition, src in (("reserves.world_reserves_min_mt", t26, "MCS 2026 v1.3", usgs26),
-                                     ("reserves.world_reserves_min_mcs2025_mt", t25, "MCS 2025", usgs25)):
+    for id_, table, edition, src, also in (("reserves.world_reserves_min_mt", t26, "MCS 2026 v1.3", usgs26, ("shares",)),
+                                           ("reserves.world_reserves_min_mcs2025_mt", t25, "MCS 2025", usgs25, ())):
         out.append(KeyNumber(
             id_, table.attrs["world_total_t"] / 1e6, "Mt REO",
             f"World rare-earth reserves, a lower bound (USGS {edition} prints 'more than')",
             f"{table.attrs['world_bound']}{_n(table.attrs['world_total_t'])} t REO / 1,000,000", (src,),
-            bound=">" if table.attrs["world_bound"] in (">", ">=") else "=", chapters=("reserves",), decimals=0,
+            bound=">" if table.attrs["world_bound"] in (">", ">=") else "=", chapters=("reserves",) + also, decimals=0,
         ))
     out.append(KeyNumber(
         "reserves.n_countries_with_reserves", float(n_ranked), "countries",
@@ -574,7 +577,7 @@ def _costs(ctx: _Context) -> list[KeyNumber]:
         KeyNumber("costs.floor_multiple_of_deal_day_price", co.floor_multiple(floor, bench_price), "x",
                   f"The floor as a multiple of the NdPr benchmark on deal day ({bench['date']:%Y-%m-%d})",
                   f"floor / benchmark = {floor:g} / {bench_price:g}", (mp, str(bench["source_id"])),
-                  ("floor_price_usd_per_kg",), chapters=("cost-gap", "claims"), claims=("C11",), decimals=2),
+                  ("floor_price_usd_per_kg",), chapters=("cost-gap", "claims", "intro"), claims=("C11",), decimals=2),
         KeyNumber("costs.floor_multiple_of_2025_price", co.floor_multiple(floor, avg[2025]), "x",
                   "The floor as a multiple of the USGS 2025e average NdPr price",
                   f"floor / USGS 2025e average = {floor:g} / {avg[2025]:g}", (mp, usgs), ("floor_price_usd_per_kg",),
@@ -651,7 +654,7 @@ def _rebuild(ctx: _Context) -> list[KeyNumber]:
     out = [
         KeyNumber("rebuild.annual_need_usd_bn", summary.annual_need_usd_bn, "USD bn/yr",
                   "Annual investment the seed's rebuild estimate implies", f"rebuild_total / rebuild_years = {total:g} / {years:g}",
-                  (seed,), ("rebuild_total_usd_bn", "rebuild_years"), chapters=("rebuild", "intro"),
+                  (seed,), ("rebuild_total_usd_bn", "rebuild_years"), chapters=("rebuild", "intro", "claims"),
                   claims=("C25", "C26"), decimals=1,
                   bound=">" if total == PARAMETERS["rebuild_total_usd_bn"].default else "=",
                   note="The seed says 'over $200 billion': at the default the need is a lower bound."),
@@ -892,21 +895,58 @@ def _pipeline(ctx: _Context) -> list[KeyNumber]:
     return out
 
 
-BUILDERS: tuple[Callable[[_Context], list[KeyNumber]], ...] = (_shares, _reserves, _costs, _rebuild, _pipeline)
+#: The builders by domain, in the order ``rare-earths numbers`` lists them. A number's id starts
+#: with its domain (``costs.us_cost_usd_per_kg``), so the domain of an id is known before computing.
+DOMAINS: dict[str, Callable[[_Context], list[KeyNumber]]] = {
+    "shares": _shares, "reserves": _reserves, "costs": _costs, "rebuild": _rebuild, "pipeline": _pipeline,
+}
 
 
-def compute_numbers(overrides: dict | None = None, data=None) -> list[KeyNumber]:
-    """Every key number for the given parameter overrides (typed values; see :func:`parse_assignments`)."""
-    ctx = _Context(resolve(overrides), data)
+def _check_domains(domains: Iterable[str]) -> list[str]:
+    if isinstance(domains, str):
+        domains = [domains]
+    out = []
+    for name in domains:
+        if name not in DOMAINS:
+            close = difflib.get_close_matches(str(name), DOMAINS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ValueError(f"unknown number domain {name!r}{hint}; domains are: {', '.join(DOMAINS)}")
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def compute_numbers(overrides: dict | None = None, data=None, domains: Iterable[str] | None = None) -> list[KeyNumber]:
+    """The key numbers for the given parameter overrides (typed values; see :func:`parse_assignments`).
+
+    ``domains`` (e.g. ``["costs"]``) limits the work to those builders, which read only their
+    own tables and resolve only the parameter defaults they use; the numbers are the same as in
+    the full list, domain by domain in the order asked. All domains, in :data:`DOMAINS` order,
+    when None.
+    """
+    wanted = list(DOMAINS) if domains is None else _check_domains(domains)
+    ctx = _Context(resolve_lazily(overrides), data)
     numbers: list[KeyNumber] = []
-    for build in BUILDERS:
-        numbers.extend(build(ctx))
+    for name in wanted:  # in the order asked
+        numbers.extend(DOMAINS[name](ctx))
     seen = set()
     for num in numbers:
         if num.id in seen:  # pragma: no cover - a registration error, caught by the tests
             raise ValueError(f"number id {num.id!r} registered twice")
         seen.add(num.id)
     return numbers
+
+
+def domains_of(ids: Iterable[str]) -> list[str] | None:
+    """The domains that hold these ids (None, meaning all, if an id has no known domain prefix)."""
+    found = []
+    for id_ in ids:
+        domain = str(id_).split(".", 1)[0]
+        if domain not in DOMAINS:
+            return None  # let select() report the unknown id against the full list
+        if domain not in found:
+            found.append(domain)
+    return found
 
 
 def _unknown_id(id_: str, known: Iterable[str]) -> UnknownNumberError:
@@ -930,8 +970,8 @@ def select(numbers: list[KeyNumber], ids: Iterable[str] | None) -> list[KeyNumbe
 
 
 def get_number(id: str, overrides: dict | None = None, data=None) -> KeyNumber:
-    """One key number by id."""
-    return select(compute_numbers(overrides, data), [id])[0]
+    """One key number by id (only its domain is computed)."""
+    return select(compute_numbers(overrides, data, domains_of([id])), [id])[0]
 
 
 def numbers_frame(numbers: list[KeyNumber]) -> pd.DataFrame:
@@ -965,7 +1005,7 @@ def run_numbers_command(assignments: list[str], as_json: bool, ids: list[str] | 
 
     try:
         overrides = parse_assignments(assignments or [])
-        numbers = select(compute_numbers(overrides), ids)
+        numbers = select(compute_numbers(overrides, domains=domains_of(ids) if ids else None), ids)
     except ParameterError as err:
         return fail(str(err), 2)
     except UnknownNumberError as err:

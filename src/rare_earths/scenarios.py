@@ -152,9 +152,10 @@ def default_inputs(model: str, params: Mapping | None = None, data=None) -> dict
     * volume, floor, upside share and elapsed time: fixed.
     """
     from rare_earths.dataset import load_table
-    from rare_earths.parameters import resolve
+    from rare_earths.parameters import ResolvedParameters, resolve_lazily
 
-    p = resolve(dict(params or {}))
+    # Lazily: a model reads only its own parameters, so only their defaults touch the data.
+    p = params if isinstance(params, ResolvedParameters) else resolve_lazily(dict(params or {}))
     get_model(model)
     out: dict[str, UncertainInput] = {}
     if model == "cost_gap":

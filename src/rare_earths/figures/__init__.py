@@ -7,8 +7,9 @@ Each figure is a function in a submodule named after its chapter's domain (``fig
             parameters=())
     def reserves_ranked(params: dict) -> charts.Figure: ...
 
-``params`` is the full resolved parameter dict (:func:`rare_earths.parameters.resolve`); the
-function uses only the names it declares in ``parameters``. :func:`build_figure` resolves the
+``params`` maps every parameter name to its value (:func:`rare_earths.parameters.resolve_lazily`:
+a default is read from the data only when the builder asks for it); the function uses only the
+names it declares in ``parameters``. :func:`build_figure` resolves the
 parameters, builds the :class:`~rare_earths.charts.Figure` and records the non-default
 parameters on it, so the figure's citation says under which assumptions it was drawn.
 
@@ -22,9 +23,10 @@ from __future__ import annotations
 import difflib
 import importlib
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, Callable
 
-from rare_earths.parameters import PARAMETERS, ParameterError, defaults, plain, resolve
+from rare_earths.parameters import PARAMETERS, ParameterError, plain, resolve_lazily
 
 #: Submodules holding figure definitions (imported on first use: altair is heavy).
 SUBMODULES = ("shares", "reserves", "costs", "rebuild", "pipeline", "claims")
@@ -42,6 +44,19 @@ class FigureDef:
         return {"id": self.id, "chapter": self.chapter, "title": self.title, "label": f"fig-{self.id}",
                 "parameters": list(self.parameters)}
 
+
+#: Which submodule defines each figure, so building one imports only its module (and the
+#: domain modules and tables it needs): the build then re-executes a chapter only when the
+#: figure code it uses changes. A test checks this index against the registrations.
+MODULE_OF: dict[str, str] = {
+    "china-share-by-stage": "shares", "seed-shares-reconciled": "shares", "concentration-hhi": "shares",
+    "reserves-ranked": "reserves", "canada-reserves-vs-resources": "reserves", "reserves-to-production": "reserves",
+    "reserve-revisions": "reserves", "production-2024-revisions": "reserves",
+    "cost-gap-range": "costs", "floor-vs-prices": "costs", "cost-gap-tornado": "costs",
+    "rebuild-money-by-instrument": "rebuild", "rebuild-cumulative": "rebuild", "rebuild-tornado": "rebuild",
+    "pipeline-timeline": "pipeline", "pipeline-capacity": "pipeline",
+    "claims-verdicts": "claims", "claims-by-stage": "claims", "claims-verdict-totals": "claims",
+}
 
 FIGURES: dict[str, FigureDef] = {}
 _loaded = False
@@ -87,7 +102,10 @@ def list_figures(chapter: str | None = None) -> list[FigureDef]:
 
 
 def get_figure_def(id: str) -> FigureDef:
-    _load()
+    if id in MODULE_OF and id not in FIGURES:
+        importlib.import_module(f"{__name__}.{MODULE_OF[id]}")
+    if id not in FIGURES:
+        _load()
     if id not in FIGURES:
         close = difflib.get_close_matches(id, FIGURES, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
@@ -95,17 +113,16 @@ def get_figure_def(id: str) -> FigureDef:
     return FIGURES[id]
 
 
-def non_default(params: dict, names: tuple[str, ...]) -> dict:
+def non_default(params: Mapping, names: tuple[str, ...]) -> dict:
     """The subset of ``params`` among ``names`` that differs from the declared defaults."""
-    base = defaults()
-    return {k: plain(params[k]) for k in names if k in params and params[k] != base[k]}
+    return {k: plain(params[k]) for k in names if k in params and params[k] != PARAMETERS[k].resolve_default()}
 
 
 def build_figure(id: str, params: dict | None = None):
     """Build figure ``id`` under ``params`` (a partial or full parameter dict; defaults fill the rest)."""
     fdef = get_figure_def(id)
     given = {k: v for k, v in (params or {}).items() if k in PARAMETERS}
-    resolved = resolve(given)
+    resolved = resolve_lazily(given)  # defaults read from the data only if the figure uses them
     fig = fdef.builder(resolved)
     if fig.id != fdef.id or fig.chapter != fdef.chapter:  # pragma: no cover - a builder bug
         raise ValueError(f"figure {id}: builder returned id {fig.id!r} / chapter {fig.chapter!r}")
