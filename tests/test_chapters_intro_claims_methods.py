@@ -496,3 +496,27 @@ def test_claims_chapter_shows_the_ledger_and_its_figures():
     # the walk-through: China's shares, Canada's reserves, the money mislabelled, the misdated items
     for claim in ("C27", "C31", "C28", "C22", "C20", "C40", "C07", "C39", "C09", "C11", "C29", "C50"):
         assert "{glue:md}`claim." + claim + "." in text, claim
+
+
+def test_glue_markdown_publishes_exactly_what_myst_nb_glue_publishes(monkeypatch):
+    """The book glues its values with a shortcut; the output must be myst-nb's own, byte for byte."""
+    import IPython.display
+    import myst_nb.ext.glue as mnb_glue
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    from rare_earths.book import glue_markdown
+
+    published = []
+
+    def record(*objs, **kwargs):
+        published.append((objs, kwargs))
+
+    monkeypatch.setattr(mnb_glue, "ipy_display", record)
+    monkeypatch.setattr(IPython.display, "display", record)
+    for text in ("42.5", "a \\*starred\\* word", "<=13.3", ""):
+        glue("some.key", Markdown(text), display=False)
+        glue_markdown("some.key", text)
+    assert len(published) == 8
+    for theirs, ours in zip(published[::2], published[1::2]):
+        assert ours == theirs

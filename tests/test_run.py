@@ -189,8 +189,39 @@ def test_failed_run_leaves_nothing_and_names_the_cell(tmp_path, monkeypatch):
     nb.cells.append(nbformat.v4.new_code_cell("raise ValueError('deliberate failure')"))
     nbformat.write(nb, broken)
     monkeypatch.setattr(runner, "chapter_path", lambda chapter: broken)
+    started = []
+    start = runner._start_kernel
+    monkeypatch.setattr(runner, "_start_kernel", lambda cwd: started.append(start(cwd)) or started[-1])
     out = tmp_path / "out"
     with pytest.raises(runner.RunError, match="failed in cell .*ValueError: deliberate failure"):
         runner.run_chapter("cost-gap", [], out=out, quiet=True)
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    # The kernel the run started is gone, and so is its connection file.
+    assert len(started) == 1
+    km = started[0]
+    assert km.provisioner is None or km.provisioner.process is None or km.provisioner.process.poll() is not None
+    assert not Path(km.connection_file).exists()
+
+
+def test_preloaded_kernel_gives_the_outputs_of_a_plain_kernel(tmp_path):
+    """`rare-earths run` starts its kernel early with the chapters' imports preloaded
+    (rare_earths.kernel_preload); the executed notebook must equal a plain kernel's execution."""
+    from nbclient import NotebookClient
+
+    from rare_earths.chapters import kernel_config
+
+    out = tmp_path / "run"
+    run_cli("run", "rebuild", "--out", str(out), "--quiet", check=True)
+    ours = nbformat.read(str(out / "rebuild.ipynb"), as_version=4)
+    plain = nbformat.read(str(chapter_path("rebuild")), as_version=4)
+    NotebookClient(plain, timeout=300, kernel_name="python3", config=kernel_config(),
+                   resources={"metadata": {"path": str(chapter_path("rebuild").parent)}}).execute()
+
+    def outputs(nb):
+        return [(c.source, [{k: v for k, v in o.items() if k != "execution_count"} for o in c.outputs])
+                for c in nb.cells if c.cell_type == "code"]
+
+    assert [c.source for c in ours.cells] == [c.source for c in plain.cells]  # nothing injected without -p
+    assert outputs(ours) == outputs(plain)
+    assert sum(len(o) for _, o in outputs(ours)) > 10  # glued values, figures, tables

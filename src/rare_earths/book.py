@@ -33,9 +33,6 @@ def glue_numbers(params: dict | None = None, ids: Iterable[str] | None = None,
     (``1.2–4.4``, or the value when not ranged), ``ID.unit``, ``ID.label``. Returns
     ``{id: KeyNumber}`` so a chapter can also use the numbers in code.
     """
-    from IPython.display import Markdown
-    from myst_nb import glue
-
     from rare_earths.registry import compute_numbers, domains_of, select
 
     ids = list(ids) if ids else None
@@ -43,11 +40,28 @@ def glue_numbers(params: dict | None = None, ids: Iterable[str] | None = None,
         domains = domains_of(ids)
     numbers = select(compute_numbers(_overrides(params), domains=domains), ids)
     for n in numbers:
-        glue(n.id, Markdown(_md_escape(n.display())), display=False)
-        glue(f"{n.id}.range", Markdown(_md_escape(n.display_range() or n.display())), display=False)
-        glue(f"{n.id}.unit", Markdown(_md_escape(n.unit)), display=False)
-        glue(f"{n.id}.label", Markdown(_md_escape(n.label)), display=False)
+        glue_markdown(n.id, _md_escape(n.display()))
+        glue_markdown(f"{n.id}.range", _md_escape(n.display_range() or n.display()))
+        glue_markdown(f"{n.id}.unit", _md_escape(n.unit))
+        glue_markdown(f"{n.id}.label", _md_escape(n.label))
     return {n.id: n for n in numbers}
+
+
+#: myst-nb's prefix for glued values that are stored but not shown (``glue(..., display=False)``).
+GLUE_PREFIX = "application/papermill.record/"
+
+
+def glue_markdown(name: str, markdown: str) -> None:
+    """Glue Markdown text under ``name`` for ``{glue:md}`name``` (stored, not shown where glued).
+
+    Publishes exactly the output ``myst_nb.glue(name, Markdown(markdown), display=False)``
+    publishes (a test compares them), without running IPython's whole formatter chain for each
+    value: a chapter glues hundreds of values and that chain was most of its set-up time.
+    """
+    from IPython.display import display
+
+    bundle = {GLUE_PREFIX + "text/markdown": markdown, GLUE_PREFIX + "text/plain": "<IPython.core.display.Markdown object>"}
+    display(bundle, raw=True, metadata={"scrapbook": {"name": name, "mime_prefix": GLUE_PREFIX}})
 
 
 def _md_escape(text: str) -> str:

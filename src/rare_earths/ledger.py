@@ -296,13 +296,10 @@ def ledger_facts(data=None) -> dict[str, str]:
 
 def glue_facts(facts: Mapping[str, str]) -> dict[str, str]:
     """Glue each text under its key (Markdown, escaped, shown only where the prose uses it)."""
-    from IPython.display import Markdown
-    from myst_nb import glue
-
-    from rare_earths.book import _md_escape
+    from rare_earths.book import _md_escape, glue_markdown
 
     for key, text in facts.items():
-        glue(key, Markdown(_md_escape(text)), display=False)
+        glue_markdown(key, _md_escape(text))
     return dict(facts)
 
 

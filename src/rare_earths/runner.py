@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from rare_earths import __version__
-from rare_earths.chapters import book_root, chapter_path, check_chapter_overrides, chapter_setup
+from rare_earths.chapters import book_root, chapter_path, check_chapter_overrides, chapter_setup, kernel_config
 from rare_earths.parameters import ParameterError, parse_assignments
 from rare_earths.parameters import plain as _jsonable
 
@@ -94,35 +94,40 @@ def _publish(tmp: Path, target: Path, explicit: bool) -> Path:
 _ROLE = re.compile(r"\{(glue:md|glue:text|glue|numref|doc|ref|cite:p|cite:t|cite)\}`([^`]+)`")
 
 
-def resolve_myst_roles(nb) -> None:
-    """Replace the book's MyST roles in Markdown cells by plain text, for a page outside the book.
+def resolve_myst_roles(nb: dict) -> None:
+    """Replace the book's MyST roles in the Markdown cells of ``nb`` (plain notebook JSON) by Markdown.
 
-    ``{glue:md}`key``` becomes the glued value recorded in the executed notebook, ``{numref}``
-    the figure's number and title, ``{cite:p}`` "(producer, year)", ``{doc}`` the chapter name.
+    For a page outside the book: ``{glue:md}`key``` becomes the glued value recorded in the
+    executed notebook (Markdown, rendered in place), ``{numref}`fig-x``` a link ``[Figure N](#fig-x)``
+    to the figure (numbered as :mod:`rare_earths.page` numbers them), ``{cite:p}`` "(producer,
+    year)", ``{doc}`name``` and ``{ref}`` their text (the other chapters are not next to the page).
     """
-    from rare_earths.dataset import load_table
+    import functools
+
+    from rare_earths.page import joined, numbered_figures
 
     glued: dict[str, str] = {}
-    figures: dict[str, str] = {}
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        fig = cell.get("metadata", {}).get("mystnb", {}).get("figure")
-        if fig and fig.get("name"):
-            figures[fig["name"]] = f"Figure {len(figures) + 1} ({fig.get('caption', '')})"
-        for out in cell.get("outputs", []):
+    for cell in nb.get("cells", ()):
+        for out in cell.get("outputs", ()) if cell.get("cell_type") == "code" else ():
             name = out.get("metadata", {}).get("scrapbook", {}).get("name")
             if name:
                 data = out.get("data", {})
                 text = next((v for k, v in data.items() if k.endswith("text/markdown")), None)
-                glued[name] = text if text is not None else next((v for k, v in data.items() if k.endswith("text/plain")), "")
-    from rare_earths.citation import year_suffixes
+                glued[name] = joined(text if text is not None else next((v for k, v in data.items() if k.endswith("text/plain")), ""))
+    figures = numbered_figures(nb)
 
-    table = load_table("sources")
-    suffix = year_suffixes(table)  # the same 2025a/2025b as the book's bibliography
-    sources = table.set_index("source_id")
+    @functools.cache
+    def citation_labels() -> tuple[dict, dict]:
+        # Only chapters that cite pay for reading the sources table (it imports pandas).
+        from rare_earths.citation import year_suffixes
+        from rare_earths.dataset import load_table
+
+        table = load_table("sources")
+        suffix = year_suffixes(table)  # the same 2025a/2025b as the book's bibliography
+        return table.set_index("source_id"), suffix
 
     def cite(ids: str) -> str:
+        sources, suffix = citation_labels()
         parts = []
         for sid in (i.strip() for i in ids.split(",")):
             if sid in sources.index:
@@ -133,44 +138,33 @@ def resolve_myst_roles(nb) -> None:
 
     def replace(m: re.Match) -> str:
         role, target = m.group(1), m.group(2)
+        explicit = re.fullmatch(r"(.*?)\s*<([^<>]+)>", target, re.S)  # `text <target>`
+        text, target = (explicit.group(1), explicit.group(2)) if explicit else (None, target.strip())
         if role.startswith("glue"):
             return glued.get(target.split(":")[0], target)
         if role == "numref":
-            return figures.get(target, target)
+            if target not in figures:
+                return text or target
+            number = figures[target][0]
+            label = text.replace("%s", str(number)).replace("{number}", str(number)) if text else f"Figure {number}"
+            return f"[{label}](#{target})"
         if role.startswith("cite"):
             return cite(target)
-        return target.split("/")[-1].split("<")[-1].rstrip(">")
+        return text or target.rstrip("/").split("/")[-1]
 
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            cell.source = _ROLE.sub(replace, cell.source)
+    for cell in nb.get("cells", ()):
+        if cell.get("cell_type") == "markdown":
+            cell["source"] = _ROLE.sub(replace, joined(cell.get("source")))
 
 
 def standalone_html(notebook_path: Path) -> str:
     """The executed notebook as one HTML page whose charts render with no network."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
     from rare_earths.offline import offline_head_html
+    from rare_earths.page import notebook_page, read_notebook
 
-    nb = nbformat.read(notebook_path, as_version=4)
+    nb = read_notebook(notebook_path)
     resolve_myst_roles(nb)
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-    exporter = HTMLExporter(template_name="lab")
-    # Same cells hidden as in the book: set-up code and table-building calls are not prose.
-    exporter.register_preprocessor(
-        TagRemovePreprocessor(remove_input_tags=("remove-input",), remove_cell_tags=("remove-cell",), enabled=True), True
-    )
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb)
-    # The lab template links RequireJS/MathJax from a CDN and imports Mermaid from one on demand:
-    # drop them, nothing here needs them, and the page must not touch the network.
-    body = re.sub(r'<script[^>]+src="https?://[^"]+"[^>]*>\s*</script>', "", body)
-    body = re.sub(r"<script type=\"module\">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*</script>", "", body, flags=re.S)
-    head = offline_head_html(body)
-    return body.replace("</head>", head + "\n</head>", 1)
+    return notebook_page(nb, Path(notebook_path).name, head_for_body=offline_head_html)
 
 
 def run_chapter(
@@ -184,7 +178,11 @@ def run_chapter(
     target, explicit = _final_folder(chapter, overrides, out)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{chapter}-", suffix=".partial", dir=target.parent))
+    kernel = None
     try:
+        # The kernel starts first and imports what the chapter needs while this process imports
+        # papermill and prepares the run (see rare_earths.kernel_preload).
+        kernel = _start_kernel(notebook.parent)
         import papermill as pm
         from papermill.exceptions import PapermillExecutionError
 
@@ -197,9 +195,9 @@ def run_chapter(
 
         def prepare():
             # Work the page export needs anyway, done while the kernel runs: resolve the defaults,
-            # import nbconvert, read the Vega bundle.
+            # import the page exporter, read the Vega bundle.
             resolved = chapter_setup(chapter, overrides)
-            from nbconvert import HTMLExporter  # noqa: F401
+            import rare_earths.page  # noqa: F401
 
             from rare_earths.offline import choose_vl_version, wrapped_bundle
 
@@ -219,11 +217,15 @@ def run_chapter(
                 cwd=str(notebook.parent),
                 log_output=False,
                 request_save_on_cell_execute=False,  # one write at the end, not one per cell
+                km=kernel,
             )
         except PapermillExecutionError as err:
             raise RunError(
                 f"chapter {chapter!r} failed in cell {err.exec_count or err.cell_index}: {err.ename}: {str(err.evalue).splitlines()[0] if err.evalue else ''}"
             ) from None
+        finally:
+            _stop_kernel(kernel)
+            kernel = None
         (tmp / f"{chapter}.html").write_text(standalone_html(executed), encoding="utf-8")
         resolved = resolved_future.result()
         record = {
@@ -240,11 +242,51 @@ def run_chapter(
         (tmp / "params.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         final = _publish(tmp, target, explicit)
     except BaseException:
+        _stop_kernel(kernel)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if not quiet:
         print(f"run: wrote {final}", file=sys.stderr)
     return final
+
+
+def _start_kernel(cwd: Path):
+    """Launch the chapter's kernel now (not waiting for it to be ready), preloading the chapters' imports.
+
+    An ``AsyncKernelManager`` started on this thread's event loop, the loop papermill's client
+    then runs on, so papermill takes it over (``km=``) and simply waits for it to be ready.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = AsyncKernelManager(kernel_name="python3", config=kernel_config())
+    arguments = [
+        # By name only: importing the module here would import pandas and Altair in this process.
+        "--IPKernelApp.extensions=['rare_earths.kernel_preload']",
+        # A run needs no input history (IPython would otherwise write it to ~/.ipython).
+        "--HistoryManager.enabled=False",
+    ]
+    run_sync(km.start_kernel)(cwd=str(cwd), extra_arguments=arguments)
+    return km
+
+
+def _stop_kernel(km) -> None:
+    """Stop a kernel that :func:`_start_kernel` launched (papermill leaves kernels it did not start)."""
+    if km is None:
+        return
+    from jupyter_core.utils import run_sync
+
+    try:
+        # The notebook is written: stop the process at once. jupyter_client's own forced shutdown
+        # does the same but then polls for the exit every 0.1 s.
+        process = getattr(km.provisioner, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        if run_sync(km.is_alive)():  # pragma: no cover - a provisioner without a process
+            run_sync(km.shutdown_kernel)(now=True)
+    finally:
+        run_sync(km.cleanup_resources)()
 
 
 __all__ = ["RunError", "ParameterError", "run_chapter", "plan_run", "data_version", "standalone_html"]
