@@ -19,6 +19,8 @@ Each repeat runs, interleaved so that background load affects both sides alike:
   the first Markdown cell of a chapter (the chapters each edit re-executed are recorded);
 * ``kernel_floor_s``: ``papermill`` on an empty notebook (the kernel start floor);
 * ``rerun_chapter_s``: ``rare-earths run CHAPTER -p NAME=VALUE --out DIR --quiet``;
+* ``rerun_by_chapter`` / ``rerun_slowest_chapter_s``: the same for every chapter that takes
+  parameters (a new value for its first numeric one), and the slowest of them;
 * ``sweep_small_s`` / ``sweep_large_s``: ``rare_earths.scenarios.sweep`` plus ``summary()`` for
   every model with n and 1000n draws, in one warmed-up process (import and data loading are
   not counted); ``sweep_ratio`` is large/small.
@@ -58,6 +60,7 @@ TARGETS = {  # name: (numerator, denominator, at most)
     "cold / serial baseline": ("cold_build_s", "serial_baseline_s", 0.7),
     "warm / cold": ("warm_build_s", "cold_build_s", 0.2),
     "rerun chapter / kernel floor": ("rerun_chapter_s", "kernel_floor_s", 2.0),
+    "slowest chapter rerun / kernel floor": ("rerun_slowest_chapter_s", "kernel_floor_s", 2.0),
     "sweep 1000x draws / 1x": ("sweep_large_s", "sweep_small_s", 50.0),
 }
 
@@ -158,6 +161,11 @@ def toc_notebooks(book: Path) -> list[str]:
     from rare_earths.build import toc_documents
 
     return [p.relative_to(book).as_posix() for _, p in toc_documents(book) if p.suffix == ".ipynb"]
+
+
+def toc_chapter_slugs(book: Path) -> list[str]:
+    """Chapter slugs of the notebooks in the book's table of contents (``chapters/cost-gap.ipynb`` -> ``cost-gap``)."""
+    return [Path(rel).stem for rel in toc_notebooks(book) if rel.startswith("chapters/")]
 
 
 def edit_table_note(book: Path, table: str, stamp: str) -> None:
@@ -347,17 +355,46 @@ def main(argv: list[str] | None = None) -> int:
             "name": "python3", "display_name": "Python 3", "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}))
         chapter, params, why = pick_run_chapter(fast, args.chapter, args.param, env)
         result["rerun_chapter"] = {"chapter": chapter, "params": params} if chapter else why
+        # Every other chapter that takes parameters, re-run with a new value for its first one.
+        others = []
+        if not args.chapter:
+            for c in toc_chapter_slugs(fast):
+                if c == chapter:
+                    continue
+                c_, ps, _ = pick_run_chapter(fast, c, [], env)
+                if c_ and ps:
+                    others.append((c_, ps))
+
+        def run_cmd(c: str, ps: list[str], out: Path) -> list[str]:
+            cmd = [str(BIN / "rare-earths"), "run", c, "--out", str(out), "--quiet"]
+            for p in ps:
+                cmd += ["-p", p]
+            return cmd
+
+        by_chapter: dict[str, list[float]] = {}
         for r in range(repeats):
             record("kernel_floor_s", timed(
                 [str(BIN / "papermill"), "--no-progress-bar", "-k", "python3", str(empty), str(scratch / f"empty-{r}.ipynb")],
                 scratch, env, "kernel floor"))
             if chapter:
-                cmd = [str(BIN / "rare-earths"), "run", chapter, "--out", str(scratch / f"run-{r}"), "--quiet"]
-                for p in params:
-                    cmd += ["-p", p]
-                record("rerun_chapter_s", timed(cmd, scratch, env, "rare-earths run"))
+                record("rerun_chapter_s", timed(run_cmd(chapter, params, scratch / f"run-{r}"), scratch, env, "rare-earths run"))
+            for c, ps in others:
+                res = timed(run_cmd(c, ps, scratch / f"run-{c}-{r}"), scratch, env, f"rare-earths run {c}")
+                by_chapter.setdefault(c, []).append(res["s"])
+                log(f"rerun {c}: {res['s']:.2f} s")
         if not chapter:
             notes.append(f"rerun_chapter_s: {why}")
+        if chapter and samples.get("rerun_chapter_s"):
+            by_chapter[chapter] = samples["rerun_chapter_s"]
+        if len(by_chapter) > 1:
+            floor = median(samples["kernel_floor_s"])
+            params_of = dict(others + ([(chapter, params)] if chapter else []))
+            result["rerun_by_chapter"] = {
+                c: {"params": params_of[c], "s": round(median(v), 4), "ratio": round(median(v) / floor, 3)}
+                for c, v in sorted(by_chapter.items())}
+            slowest = max(by_chapter, key=lambda c: median(by_chapter[c]))
+            samples["rerun_slowest_chapter_s"] = by_chapter[slowest]
+            result["rerun_slowest_chapter"] = slowest
 
         small = args.sweep_draws
         res = timed([sys.executable, "-c", SWEEP_SCRIPT, str(small), str(1000 * small), str(max(3, repeats))],
@@ -420,6 +457,7 @@ def print_table(result: dict) -> None:
         ("checks_s", "README checks (generate --check + validate)"),
         ("kernel_floor_s", "kernel floor (papermill, empty notebook)"),
         ("rerun_chapter_s", f"rare-earths run {result.get('rerun_chapter')}"),
+        ("rerun_slowest_chapter_s", f"slowest chapter re-run: {result.get('rerun_slowest_chapter', '-')}"),
         ("sweep_small_s", f"sweep + summary, 3 models, {result.get('sweep_draws', {}).get('small', '?')} draws"),
         ("sweep_large_s", f"sweep + summary, 3 models, {result.get('sweep_draws', {}).get('large', '?')} draws"),
     ]

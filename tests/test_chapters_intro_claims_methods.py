@@ -520,3 +520,27 @@ def test_glue_markdown_publishes_exactly_what_myst_nb_glue_publishes(monkeypatch
     assert len(published) == 8
     for theirs, ours in zip(published[::2], published[1::2]):
         assert ours == theirs
+
+
+def test_glue_numbers_glues_value_and_range_by_default_and_more_on_request(monkeypatch):
+    import IPython.display
+
+    from rare_earths.book import GLUE_PARTS, glue_numbers
+
+    names = []
+    monkeypatch.setattr(IPython.display, "display", lambda bundle, raw, metadata: names.append(metadata["scrapbook"]["name"]))
+    numbers = glue_numbers({}, domains=["costs"])
+    assert numbers and all(i.startswith("costs.") for i in numbers)
+    assert names == [k for i in numbers for k in (i, f"{i}.range")]
+    names.clear()
+    glue_numbers({}, ids=["costs.floor_multiple_of_2024_price"], parts=GLUE_PARTS)
+    assert names == ["costs.floor_multiple_of_2024_price"] + [f"costs.floor_multiple_of_2024_price.{p}" for p in ("range", "unit", "label")]
+    with pytest.raises(ValueError, match="glue_numbers glues value, range, unit, label"):
+        glue_numbers({}, domains=["costs"], parts=["units"])
+
+
+def test_ledger_facts_without_per_claim_keys_are_the_counts_only():
+    facts = ledger.ledger_facts()
+    counts = ledger.ledger_facts(per_claim=False)
+    assert counts == {k: v for k, v in facts.items() if not k.startswith("claim.")}
+    assert counts["ledger.total"] == str(len(ledger.ledger_frame()))

@@ -208,7 +208,7 @@ def test_rare_earths_does_not_import_altair_at_import_time():
     code = (
         "import importlib, pkgutil, sys, rare_earths\n"
         "for m in pkgutil.iter_modules(rare_earths.__path__):\n"
-        "    if m.name in ('charts', '__main__'):\n"
+        "    if m.name in ('charts', '__main__', 'kernel_preload'):  # the preload's job is importing them\n"
         "        continue\n"
         "    try:\n"
         "        importlib.import_module('rare_earths.' + m.name)\n"

@@ -2,8 +2,7 @@
 
 Numbers in prose are never typed: a chapter calls :func:`glue_numbers` once, and the text uses
 ``{glue:md}`costs.us_extra_cost_usd_per_kg_low``` (the value as the registry displays it) or
-``{glue:md}`costs.us_extra_cost_usd_per_kg_low.range``` (its low–high range) and
-``….unit``. Because the glued text comes from :func:`rare_earths.registry.compute_numbers`, the
+``{glue:md}`costs.us_extra_cost_usd_per_kg_low.range``` (its low–high range). Because the glued text comes from :func:`rare_earths.registry.compute_numbers`, the
 book and ``rare-earths numbers`` with the same parameters print the same figures.
 """
 
@@ -21,18 +20,29 @@ def _overrides(params: dict | None) -> dict:
     return {k: v for k, v in (params or {}).items() if k in PARAMETERS}
 
 
+#: What :func:`glue_numbers` can glue per number, and what it glues unless asked.
+GLUE_PARTS = ("value", "range", "unit", "label")
+DEFAULT_GLUE_PARTS = ("value", "range")
+
+
 def glue_numbers(params: dict | None = None, ids: Iterable[str] | None = None,
-                 domains: Iterable[str] | None = None) -> dict:
+                 domains: Iterable[str] | None = None, parts: Iterable[str] = DEFAULT_GLUE_PARTS) -> dict:
     """Compute the registry under ``params`` and glue each number (display only in the page text).
 
     ``domains`` (``["costs"]``) computes only those parts of the registry, so the chapter reads
     only the tables they need: the build then re-executes it only when one of those changes.
     ``ids`` selects numbers (and implies their domains). Everything when both are None.
 
-    Keys glued per number ``ID``: ``ID`` (value with bound, e.g. ``>13.3``), ``ID.range``
-    (``1.2–4.4``, or the value when not ranged), ``ID.unit``, ``ID.label``. Returns
-    ``{id: KeyNumber}`` so a chapter can also use the numbers in code.
+    Keys glued per number ``ID``: ``ID`` (value with bound, e.g. ``>13.3``) and ``ID.range``
+    (``1.2–4.4``, or the value when not ranged); with ``parts`` also ``ID.unit`` and
+    ``ID.label``. Each key is one notebook output the executing client parses and validates,
+    so only what prose uses is glued by default. Returns ``{id: KeyNumber}`` so a chapter can
+    also use the numbers in code.
     """
+    parts = tuple(parts)
+    unknown = [p for p in parts if p not in GLUE_PARTS]
+    if unknown:
+        raise ValueError(f"parts={unknown}: glue_numbers glues {', '.join(GLUE_PARTS)}")
     from rare_earths.registry import compute_numbers, domains_of, select
 
     ids = list(ids) if ids else None
@@ -40,10 +50,10 @@ def glue_numbers(params: dict | None = None, ids: Iterable[str] | None = None,
         domains = domains_of(ids)
     numbers = select(compute_numbers(_overrides(params), domains=domains), ids)
     for n in numbers:
-        glue_markdown(n.id, _md_escape(n.display()))
-        glue_markdown(f"{n.id}.range", _md_escape(n.display_range() or n.display()))
-        glue_markdown(f"{n.id}.unit", _md_escape(n.unit))
-        glue_markdown(f"{n.id}.label", _md_escape(n.label))
+        text = {"value": lambda: n.display(), "range": lambda: n.display_range() or n.display(),
+                "unit": lambda: n.unit, "label": lambda: n.label}
+        for part in parts:
+            glue_markdown(n.id if part == "value" else f"{n.id}.{part}", _md_escape(text[part]()))
     return {n.id: n for n in numbers}
 
 

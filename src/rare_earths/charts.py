@@ -61,6 +61,7 @@ prefer the cell metadata.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import html
 import json
@@ -297,6 +298,7 @@ class Figure:
     title: str = ""
     parameters: dict = field(default_factory=dict)  # non-default assumptions it was drawn under
     _source_rows: list[pd.Series] = field(default_factory=list, init=False, repr=False, compare=False)
+    _spec_cache: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         who = f"Figure {self.id!r}"
@@ -331,7 +333,7 @@ class Figure:
             raise FigureError(f"{who}: caption must name the data's source ({shorts})")
         if not _YEAR_RE.search(self.caption):
             raise FigureError(f"{who}: caption must give the data's vintage (a year, e.g. 'MCS 2026, data for 2025')")
-        missing_units = _quantitative_axes_without_unit(self.chart.to_dict(validate=False))
+        missing_units = _quantitative_axes_without_unit(self._themed_spec())
         if missing_units:
             raise FigureError(f"{who}: chart axis title must give the unit in brackets, e.g. axis_title('Reserves', "
                               f"'Mt REO'): {'; '.join(missing_units)}")
@@ -372,11 +374,19 @@ class Figure:
 
     def spec(self) -> dict[str, Any]:
         """The Vega-Lite spec (house theme applied; the alt text as the chart's ARIA description)."""
-        chart = self.chart
-        if getattr(chart, "description", alt.Undefined) is alt.Undefined:
-            chart = chart.properties(description=self.alt_text.strip())
-        with alt.theme.enable(THEME_NAME):
-            return chart.to_dict()
+        return copy.deepcopy(self._themed_spec())
+
+    def _themed_spec(self) -> dict[str, Any]:
+        # Altair's to_dict (with schema validation) is most of a figure's cost: done once per
+        # chart and alt text, shared by the checks in __post_init__, the HTML, SVG and PNG.
+        key = (self.chart, self.alt_text)
+        if self._spec_cache is None or self._spec_cache[0] is not key[0] or self._spec_cache[1] != key[1]:
+            chart = self.chart
+            if getattr(chart, "description", alt.Undefined) is alt.Undefined:
+                chart = chart.properties(description=self.alt_text.strip())
+            with alt.theme.enable(THEME_NAME):
+                self._spec_cache = (key[0], key[1], chart.to_dict())
+        return self._spec_cache[2]
 
     def _vl_version(self) -> str:
         from altair.utils._importers import vl_version_for_vl_convert
@@ -387,7 +397,7 @@ class Figure:
         """The chart as SVG text (vl-convert; deterministic), with the alt text as its title and ARIA label."""
         import vl_convert as vlc
 
-        svg = vlc.vegalite_to_svg(self.spec(), vl_version=self._vl_version())
+        svg = vlc.vegalite_to_svg(self._themed_spec(), vl_version=self._vl_version())
         alt_text = html.escape(self.alt_text.strip())
         svg = svg.replace("<svg ", f'<svg role="img" aria-label="{alt_text}" ', 1)
         start = svg.index(">", svg.index("<svg")) + 1
@@ -397,7 +407,7 @@ class Figure:
         """The chart as PNG bytes at ``scale`` (vl-convert; identical bytes for identical inputs)."""
         import vl_convert as vlc
 
-        return bytes(vlc.vegalite_to_png(self.spec(), vl_version=self._vl_version(), scale=scale))
+        return bytes(vlc.vegalite_to_png(self._themed_spec(), vl_version=self._vl_version(), scale=scale))
 
     def csv_text(self) -> str:
         """The plotted data as CSV (no index, ``\\n`` line ends, ISO dates): deterministic."""
@@ -411,7 +421,7 @@ class Figure:
         from altair.utils.html import spec_to_html
 
         return spec_to_html(
-            self.spec(), mode="vega-lite", vega_version=alt.VEGA_VERSION, vegaembed_version=alt.VEGAEMBED_VERSION,
+            self._themed_spec(), mode="vega-lite", vega_version=alt.VEGA_VERSION, vegaembed_version=alt.VEGAEMBED_VERSION,
             vegalite_version=alt.VEGALITE_VERSION, output_div=f"chart-{self.id}", embed_options=dict(EMBED_OPTIONS),
             fullhtml=False, template="universal",
         ).strip()

@@ -251,7 +251,7 @@ def stage_verdict_counts(data=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ledger_facts(data=None) -> dict[str, str]:
+def ledger_facts(data=None, per_claim: bool = True) -> dict[str, str]:
     """The ledger's counts and each claim's facts as display text, keyed for ``{glue:md}``.
 
     Keys: ``ledger.total``, ``ledger.articles``, ``ledger.checked`` (claims with any verdict but
@@ -259,7 +259,8 @@ def ledger_facts(data=None) -> dict[str, str]:
     misdated + mislabelled), ``ledger.count.<verdict>``, ``ledger.share.<verdict>`` (percent of all
     claims), ``ledger.<seed_source_id>.total`` and ``ledger.<seed_source_id>.<verdict>``; per claim
     ``claim.<ID>.stated``, ``.verdict``, ``.seed_published`` and, where present,
-    ``.authority_value`` and ``.authority_date``.
+    ``.authority_value``, ``.authority_date`` and ``.announced_date`` (``per_claim=False``: the
+    counts only, for a page that quotes no single claim: each glued key is a notebook output).
     """
     claims = _claims(data)
     counts = claims["verdict"].value_counts()
@@ -280,7 +281,7 @@ def ledger_facts(data=None) -> dict[str, str]:
         per = group["verdict"].value_counts()
         for v in VERDICTS:
             facts[f"ledger.{sid}.{v}"] = str(int(per.get(v, 0)))
-    for _, c in claims.iterrows():
+    for _, c in claims.iterrows() if per_claim else ():
         key = f"claim.{c['claim_id']}"
         facts[f"{key}.stated"] = stated_value(c)
         facts[f"{key}.verdict"] = VERDICT_LABELS[c["verdict"]]

@@ -194,15 +194,17 @@ def run_chapter(
         from concurrent.futures import ThreadPoolExecutor
 
         def prepare():
-            # Work the page export needs anyway, done while the kernel runs: resolve the defaults,
-            # import the page exporter, read the Vega bundle.
+            # Work the page export and params.json need anyway, done while the kernel runs:
+            # resolve the defaults, import the page exporter, load the sources table (for the
+            # page's citations; it imports pandas), read the Vega bundle, hash the data.
             resolved = chapter_setup(chapter, overrides)
             import rare_earths.page  # noqa: F401
-
+            from rare_earths.dataset import load_table
             from rare_earths.offline import choose_vl_version, wrapped_bundle
 
+            load_table("sources")
             wrapped_bundle(choose_vl_version(None)[0])
-            return resolved
+            return resolved, data_version()
 
         pool = ThreadPoolExecutor(max_workers=1)
         resolved_future = pool.submit(prepare)
@@ -226,14 +228,14 @@ def run_chapter(
         finally:
             _stop_kernel(kernel)
             kernel = None
+        resolved, version = resolved_future.result()  # before the export, which needs what it loaded
         (tmp / f"{chapter}.html").write_text(standalone_html(executed), encoding="utf-8")
-        resolved = resolved_future.result()
         record = {
             "chapter": chapter,
             "parameters": {k: _jsonable(v) for k, v in resolved.items()},
             "overrides": {k: _jsonable(v) for k, v in overrides.items()},
             "package_version": __version__,
-            "data_version": data_version(),
+            "data_version": version,
             "started_at": started.isoformat(timespec="seconds"),
             "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "notebook": f"{chapter}.ipynb",
