@@ -262,3 +262,36 @@ def test_bundle_is_written_once_and_wrapped(tmp_path):
     vega_offline._bundle_memo.clear()
     assert vega_offline.ensure_bundle(tmp_path, "6.4") == name
     assert target.stat().st_mtime_ns == mtime  # up to date: not rewritten
+
+
+# Every registered figure's spec is valid Vega-Lite, under the defaults and under changed
+# parameters (the book renders specs without Altair's per-figure validation; see charts.Figure).
+_CHANGED = {"cost_gap_low": 0.2, "cost_gap_high": 0.6, "market_price_usd_per_kg": 80.0, "rebuild_total_usd_bn": 350.0,
+            "rebuild_years": 25, "committed_scope": "firm", "as_of": "2026-02-01", "due_window_days": 365}
+
+
+@pytest.mark.parametrize("changed", [False, True], ids=["defaults", "changed"])
+def test_every_figure_spec_is_valid_vega_lite(changed):
+    from rare_earths.figures import build_figure, list_figures
+    from rare_earths.parameters import parse_assignments
+
+    params = parse_assignments([f"{k}={v}" for k, v in _CHANGED.items()]) if changed else {}
+    for fdef in list_figures():
+        fig = build_figure(fdef.id, params)
+        spec = fig.validate_spec()
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/"), fdef.id
+
+
+def test_validate_spec_catches_what_rendering_does_not_check():
+    import altair as alt
+
+    from rare_earths.charts import Figure, axis_title
+
+    df = pd.DataFrame({"x": [1.0, 2.0], "y": ["a", "b"]})
+    chart = alt.Chart(df).mark_bar().encode(x=alt.X("x:Q", title=axis_title("X", "t REO")), y="y:N")
+    chart["width"] = "wide"  # set after construction: Altair checks it only in to_dict(validate=True)
+    fig = Figure("bad-fig", chart, df, "Test data, USGS MCS 2026.", "Two bars, drawn only for this test.",
+                 ["usgs_mcs_2026_ree"], "reserves")
+    assert '"wide"' in fig.to_html()  # rendered without validation
+    with pytest.raises(alt.utils.schemapi.SchemaValidationError):
+        fig.validate_spec()
