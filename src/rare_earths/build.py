@@ -1,7 +1,7 @@
 """Build the book fast and never stale: parallel, dependency-aware execution, then render.
 
     python -m rare_earths.build [BOOK] [-j N] [--force] [--all] [--no-render] [--dry-run]
-                                [--no-pipeline] [--path-output DIR] [--report FILE] [-q]
+                                [--no-pipeline] [--no-fork] [--path-output DIR] [--report FILE] [-q]
 
 Jupyter Book 1 executes notebooks one after another, and its execution cache (jupyter-cache)
 keys a notebook on its code cells only: an edit to ``src/`` or ``data/`` leaves cached pages
@@ -375,7 +375,7 @@ def _failure_message(job: Job, err: BaseException, cell_index: int | None) -> st
     return f"{job.rel} failed in {where}: {ename}: {evalue}\n{detail}"
 
 
-async def _execute_one(job: Job, settings: Settings, roots, excluded) -> Result:
+async def _execute_one(job: Job, settings: Settings, roots, excluded, fork_server=None) -> Result:
     import copy
     import tempfile
 
@@ -401,8 +401,17 @@ async def _execute_one(job: Job, settings: Settings, roots, excluded) -> Result:
 
     tmp = tempfile.TemporaryDirectory() if settings.run_in_temp else None
     cwd = tmp.name if tmp else str(job.path.parent)
+    km = None
+    if fork_server is not None:  # a kernel forked with pandas and Altair already imported
+        from jupyter_client.manager import AsyncKernelManager
+
+        from rare_earths.kernel_fork import provisioner_for
+
+        km = AsyncKernelManager(kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"), config=kernel_config())
+        km.provisioner = provisioner_for(km, fork_server)
     client = NotebookClient(
         nb,
+        km=km,
         timeout=timeout,
         allow_errors=allow_errors,
         record_timing=False,
@@ -457,8 +466,9 @@ class Executor:
     render can start meanwhile and :meth:`wait_for` a notebook just before reading it.
     """
 
-    def __init__(self, plan: Plan, manifest: dict, jobs: int, log):
+    def __init__(self, plan: Plan, manifest: dict, jobs: int, log, fork: bool = True):
         self.plan, self.manifest, self.jobs, self.log = plan, manifest, max(1, jobs), log
+        self.fork = fork and hasattr(os, "fork")
         self.results: list[Result] = []
         self._events = {j.path.resolve(): threading.Event() for j in plan.jobs}
         self._errors: dict[Path, str] = {}
@@ -505,7 +515,7 @@ class Executor:
         async def worker(job: Job):
             async with sem:
                 self.log(f"executing {job.rel} ({job.reason})")
-                res = await _execute_one(job, settings, roots, excluded)
+                res = await _execute_one(job, settings, roots, excluded, server)
             if res.error is None:
                 try:
                     self._store(cache, res)
@@ -518,7 +528,21 @@ class Executor:
             self.results.append(res)
             self._events[job.path.resolve()].set()
 
-        await asyncio.gather(*(worker(j) for j in ordered))
+        # Imported here, not in the first job: an import would hold the event loop while the
+        # second job is waiting to start its kernel.
+        import jupyter_client.manager  # noqa: F401
+        import nbclient  # noqa: F401
+
+        server = None
+        if self.fork:
+            from rare_earths.kernel_fork import ForkServer
+
+            server = ForkServer().start()
+        try:
+            await asyncio.gather(*(worker(j) for j in ordered))
+        finally:
+            if server is not None:
+                server.stop()
 
     def run(self) -> list[Result]:
         try:
@@ -672,11 +696,13 @@ def build(
     quiet: bool = False,
     report: dict | None = None,
     pipeline: bool = True,
+    fork: bool = True,
 ) -> dict:
     """Run the whole build; returns the report (see the module docstring). Raises BuildError.
 
     ``report`` (a dict) is filled in place, so it is complete also when BuildError is raised.
     ``pipeline``: start rendering while notebooks execute (else execute first, then render).
+    ``fork``: fork kernels from a process with pandas and Altair imported (:mod:`rare_earths.kernel_fork`).
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -730,7 +756,7 @@ def build(
             f"{len(plan.cached)} up to date")
     else:
         log(f"all {len(plan.cached)} notebook(s) up to date")
-    executor = Executor(plan, manifest, n, log)
+    executor = Executor(plan, manifest, n, log, fork)
 
     def collect() -> None:
         results = executor.join()
@@ -810,6 +836,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print what would be executed, and why; change nothing")
     parser.add_argument("--path-output", type=Path, default=None, help="build into DIR/_build (as jupyter-book)")
     parser.add_argument("--no-pipeline", action="store_true", help="execute everything first, then render")
+    parser.add_argument("--no-fork", action="store_true",
+                        help="start every kernel afresh instead of forking it from a process with the libraries imported")
     parser.add_argument("--report", metavar="FILE", help="write the JSON report to FILE ('-' for stdout)")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     args = parser.parse_args(argv)
@@ -819,7 +847,7 @@ def main(argv: list[str] | None = None) -> int:
     code = 0
     try:
         build(Path(args.book), args.path_output, args.jobs, args.force, args.full,
-              not args.no_render, args.dry_run, args.quiet, report, not args.no_pipeline)
+              not args.no_render, args.dry_run, args.quiet, report, not args.no_pipeline, not args.no_fork)
     except BuildError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         report["error"] = str(err)
