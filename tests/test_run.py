@@ -197,11 +197,11 @@ def test_failed_run_leaves_nothing_and_names_the_cell(tmp_path, monkeypatch):
         runner.run_chapter("cost-gap", [], out=out, quiet=True)
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
-    # The kernel the run started is gone, and so is its connection file.
+    # The kernel the run started is gone, and so are its connection file and sockets.
     assert len(started) == 1
-    km = started[0]
-    assert km.provisioner is None or km.provisioner.process is None or km.provisioner.process.poll() is not None
-    assert not Path(km.connection_file).exists()
+    kernel = started[0]
+    assert kernel.process.poll() is not None
+    assert not kernel.connection_file.exists() and not kernel.folder.exists()
 
 
 def test_preloaded_kernel_gives_the_outputs_of_a_plain_kernel(tmp_path):

@@ -22,13 +22,14 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from rare_earths import __version__
-from rare_earths.chapters import book_root, chapter_path, check_chapter_overrides, chapter_setup, kernel_config
+from rare_earths.chapters import book_root, chapter_path, check_chapter_overrides, chapter_setup
 from rare_earths.parameters import ParameterError, parse_assignments
 from rare_earths.parameters import plain as _jsonable
 
@@ -219,7 +220,7 @@ def run_chapter(
                 cwd=str(notebook.parent),
                 log_output=False,
                 request_save_on_cell_execute=False,  # one write at the end, not one per cell
-                km=kernel,
+                km=_adopt(kernel),
             )
         except PapermillExecutionError as err:
             raise RunError(
@@ -252,43 +253,84 @@ def run_chapter(
     return final
 
 
-def _start_kernel(cwd: Path):
-    """Launch the chapter's kernel now (not waiting for it to be ready), preloading the chapters' imports.
+class _LaunchedKernel:
+    """A kernel process started by :func:`_start_kernel`, before jupyter_client is imported."""
 
-    An ``AsyncKernelManager`` started on this thread's event loop, the loop papermill's client
-    then runs on, so papermill takes it over (``km=``) and simply waits for it to be ready.
+    def __init__(self, process: subprocess.Popen, connection_file: Path, folder: Path):
+        self.process, self.connection_file, self.folder = process, connection_file, folder
+        self.manager = None  # the jupyter_client manager that adopts it (see _adopt)
+
+
+def _start_kernel(cwd: Path) -> _LaunchedKernel:
+    """Launch the chapter's kernel at once, with the chapters' imports preloaded; do not wait for it.
+
+    Started with ``subprocess`` rather than jupyter_client, whose import alone takes longer
+    than this whole launch: the kernel's start-up then overlaps with everything this process
+    still does (importing papermill, preparing the page). It talks over Unix sockets in a
+    private temporary folder (no TCP port, nothing to encrypt) and watches this process
+    (``JPY_PARENT_PID``), so it exits with it. :func:`_adopt` hands it to papermill.
     """
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
+    import secrets
 
-    km = AsyncKernelManager(kernel_name="python3", config=kernel_config())
-    arguments = [
+    folder = Path(tempfile.mkdtemp(prefix="rare-earths-kernel-"))
+    connection_file = folder / "kernel.json"
+    info = {"transport": "ipc", "ip": str(folder / "ipc"), "shell_port": 1, "iopub_port": 2, "stdin_port": 3,
+            "control_port": 4, "hb_port": 5, "key": secrets.token_hex(32), "signature_scheme": "hmac-sha256",
+            "kernel_name": "python3"}
+    fd = os.open(connection_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(info, fh)
+    command = [
+        sys.executable, "-m", "ipykernel_launcher", "-f", str(connection_file),
         # By name only: importing the module here would import pandas and Altair in this process.
         "--IPKernelApp.extensions=['rare_earths.kernel_preload']",
         # A run needs no input history (IPython would otherwise write it to ~/.ipython).
         "--HistoryManager.enabled=False",
     ]
-    run_sync(km.start_kernel)(cwd=str(cwd), extra_arguments=arguments)
+    env = dict(os.environ, JPY_PARENT_PID=str(os.getpid()))
+    process = subprocess.Popen(command, cwd=str(cwd), env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+    return _LaunchedKernel(process, connection_file, folder)
+
+
+def _adopt(kernel: _LaunchedKernel):
+    """A jupyter_client ``AsyncKernelManager`` for the running kernel, for papermill's ``km=``.
+
+    Its provisioner holds the process, so the manager reports a kernel (``has_kernel``) and
+    papermill's client connects to it instead of starting another.
+    """
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning import LocalProvisioner
+
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc", connection_file=str(kernel.connection_file))
+    km.load_connection_file()
+    km.kernel_id = str(uuid.uuid4())
+    provisioner = LocalProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+    provisioner.process = kernel.process
+    provisioner.pid = provisioner.pgid = kernel.process.pid  # a session leader (start_new_session)
+    provisioner.connection_info = km.get_connection_info()
+    km.provisioner = provisioner
+    kernel.manager = km
     return km
 
 
-def _stop_kernel(km) -> None:
-    """Stop a kernel that :func:`_start_kernel` launched (papermill leaves kernels it did not start)."""
-    if km is None:
+def _stop_kernel(kernel: _LaunchedKernel | None) -> None:
+    """Stop a kernel that :func:`_start_kernel` launched and remove its folder (sockets, connection file)."""
+    if kernel is None:
         return
-    from jupyter_core.utils import run_sync
-
     try:
-        # The notebook is written: stop the process at once. jupyter_client's own forced shutdown
-        # does the same but then polls for the exit every 0.1 s.
-        process = getattr(km.provisioner, "process", None)
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
-        if run_sync(km.is_alive)():  # pragma: no cover - a provisioner without a process
-            run_sync(km.shutdown_kernel)(now=True)
+        # The notebook is written: stop the process at once (jupyter_client's forced shutdown
+        # does the same, then polls for the exit every 0.1 s).
+        if kernel.process.poll() is None:
+            kernel.process.kill()
+        kernel.process.wait(timeout=10)
+        if kernel.manager is not None:
+            from jupyter_core.utils import run_sync
+
+            run_sync(kernel.manager.cleanup_resources)()
     finally:
-        run_sync(km.cleanup_resources)()
+        shutil.rmtree(kernel.folder, ignore_errors=True)
 
 
 __all__ = ["RunError", "ParameterError", "run_chapter", "plan_run", "data_version", "standalone_html"]
