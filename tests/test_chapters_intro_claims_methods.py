@@ -544,3 +544,12 @@ def test_ledger_facts_without_per_claim_keys_are_the_counts_only():
     counts = ledger.ledger_facts(per_claim=False)
     assert counts == {k: v for k, v in facts.items() if not k.startswith("claim.")}
     assert counts["ledger.total"] == str(len(ledger.ledger_frame()))
+
+
+def test_ledger_facts_for_quoted_claims_only():
+    facts = ledger.ledger_facts()
+    quoted = ledger.ledger_facts(per_claim=["C40", "C07"])
+    assert quoted == {k: v for k, v in facts.items() if not k.startswith("claim.") or k.split(".")[1] in ("C40", "C07")}
+    assert "claim.C40.authority_value" in quoted and "claim.C27.verdict" not in quoted
+    with pytest.raises(ValueError, match=r"unknown claim ids \['C999'\]"):
+        ledger.ledger_facts(per_claim=["C999"])

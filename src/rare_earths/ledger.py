@@ -251,7 +251,7 @@ def stage_verdict_counts(data=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ledger_facts(data=None, per_claim: bool = True) -> dict[str, str]:
+def ledger_facts(data=None, per_claim: bool | Iterable[str] = True) -> dict[str, str]:
     """The ledger's counts and each claim's facts as display text, keyed for ``{glue:md}``.
 
     Keys: ``ledger.total``, ``ledger.articles``, ``ledger.checked`` (claims with any verdict but
@@ -259,8 +259,9 @@ def ledger_facts(data=None, per_claim: bool = True) -> dict[str, str]:
     misdated + mislabelled), ``ledger.count.<verdict>``, ``ledger.share.<verdict>`` (percent of all
     claims), ``ledger.<seed_source_id>.total`` and ``ledger.<seed_source_id>.<verdict>``; per claim
     ``claim.<ID>.stated``, ``.verdict``, ``.seed_published`` and, where present,
-    ``.authority_value``, ``.authority_date`` and ``.announced_date`` (``per_claim=False``: the
-    counts only, for a page that quotes no single claim: each glued key is a notebook output).
+    ``.authority_value``, ``.authority_date`` and ``.announced_date``. ``per_claim``: True for
+    every claim, False for the counts only, or the ids of the claims a page quotes (each glued
+    key is a notebook output, so a page glues what it uses). An unknown id raises ValueError.
     """
     claims = _claims(data)
     counts = claims["verdict"].value_counts()
@@ -281,7 +282,15 @@ def ledger_facts(data=None, per_claim: bool = True) -> dict[str, str]:
         per = group["verdict"].value_counts()
         for v in VERDICTS:
             facts[f"ledger.{sid}.{v}"] = str(int(per.get(v, 0)))
-    for _, c in claims.iterrows() if per_claim else ():
+    if per_claim is True or per_claim is False:
+        quoted = claims if per_claim else claims.iloc[0:0]
+    else:
+        ids = list(per_claim)
+        unknown = sorted(set(ids) - set(claims["claim_id"]))
+        if unknown:
+            raise ValueError(f"per_claim: unknown claim ids {unknown} (see data/claims.csv)")
+        quoted = claims[claims["claim_id"].isin(ids)]
+    for _, c in quoted.iterrows():
         key = f"claim.{c['claim_id']}"
         facts[f"{key}.stated"] = stated_value(c)
         facts[f"{key}.verdict"] = VERDICT_LABELS[c["verdict"]]
