@@ -225,3 +225,30 @@ def test_preloaded_kernel_gives_the_outputs_of_a_plain_kernel(tmp_path):
     assert [c.source for c in ours.cells] == [c.source for c in plain.cells]  # nothing injected without -p
     assert outputs(ours) == outputs(plain)
     assert sum(len(o) for _, o in outputs(ours)) > 10  # glued values, figures, tables
+
+
+def test_a_kernel_that_dies_at_start_is_one_error_line(tmp_path, monkeypatch):
+    """If the kernel process exits before answering, the run fails with a RunError, leaves nothing
+    behind and removes the kernel's folder."""
+    import subprocess
+
+    from rare_earths import runner
+
+    started = []
+    start = runner._start_kernel
+
+    def dying_kernel(cwd):
+        kernel = start(cwd)
+        kernel.process.kill()  # as if the kernel crashed while starting
+        kernel.process.wait()
+        started.append(kernel)
+        return kernel
+
+    monkeypatch.setattr(runner, "_start_kernel", dying_kernel)
+    out = tmp_path / "out"
+    with pytest.raises(runner.RunError, match="could not be executed"):
+        runner.run_chapter("cost-gap", [], out=out, quiet=True)
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    assert started and not started[0].folder.exists()
+    assert isinstance(started[0].process, subprocess.Popen)

@@ -226,6 +226,9 @@ def run_chapter(
             raise RunError(
                 f"chapter {chapter!r} failed in cell {err.exec_count or err.cell_index}: {err.ename}: {str(err.evalue).splitlines()[0] if err.evalue else ''}"
             ) from None
+        except Exception as err:  # the kernel died or never answered: one line, not a traceback
+            detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
+            raise RunError(f"chapter {chapter!r} could not be executed: {type(err).__name__}: {detail}") from err
         finally:
             _stop_kernel(kernel)
             kernel = None
