@@ -138,3 +138,41 @@ def test_kernels_exit_when_the_server_dies():
     finally:
         run_sync(km.cleanup_resources)()
         srv.stop()
+
+
+def test_build_falls_back_to_fresh_kernels_when_the_server_cannot_start(tmp_path, monkeypatch):
+    """A fork server that does not come up costs the build its speed-up, not its result."""
+    import asyncio
+
+    from rare_earths import build, kernel_fork
+
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    real_init = kernel_fork.ForkServer.__init__
+    monkeypatch.setattr(kernel_fork.ForkServer, "__init__", lambda self, python=None: real_init(self, str(fake)))
+    seen = []
+
+    async def fake_execute_one(job, settings, roots, excluded, fork_server=None):
+        seen.append(fork_server)
+        res = build.Result(job)
+        res.error = "not executed in this test"
+        return res
+
+    monkeypatch.setattr(build, "_execute_one", fake_execute_one)
+    messages = []
+
+    class Job:
+        rel, docname, seconds = "x.ipynb", "x", 0.0
+        path = tmp_path / "x.ipynb"
+        reason = "test"
+
+    class Plan:
+        jobs = [Job()]
+        settings = type("S", (), {"jupyter_cache": tmp_path / "cache", "book": tmp_path, "build_dir": tmp_path / "_build"})()
+
+    monkeypatch.setattr(build, "tracked_roots", lambda settings: ((), ()))
+    executor = build.Executor(Plan(), {"notebooks": {}}, 1, messages.append, fork=True)
+    asyncio.run(executor._run_all())
+    assert seen == [None]
+    assert any("starting kernels afresh" in m for m in messages)

@@ -538,6 +538,12 @@ class Executor:
             from rare_earths.kernel_fork import ForkServer
 
             server = ForkServer().start()
+            # Every kernel comes from the server, so nothing can start before it is ready anyway.
+            problem = await asyncio.get_running_loop().run_in_executor(None, server.wait_ready)
+            if problem:
+                self.log(f"{problem}: starting kernels afresh")
+                server.stop()
+                server = None
         try:
             await asyncio.gather(*(worker(j) for j in ordered))
         finally:

@@ -68,12 +68,17 @@ class ForkServer:
             self._error = f"the kernel fork server did not start (it said {line.strip()!r})"
         self._ready.set()
 
+    def wait_ready(self, timeout: float = 120) -> str | None:
+        """Block until the server has imported its modules; None, or why it is unusable."""
+        if not self._ready.wait(timeout=timeout):
+            return f"the kernel fork server is not ready after {timeout:g} s"
+        return self._error
+
     def fork(self, argv: list[str], env: dict[str, str], cwd: str) -> int:
         """Fork a kernel running ``ipykernel_launcher`` with ``argv``; returns its pid."""
-        if not self._ready.wait(timeout=120):
-            raise ForkServerError("the kernel fork server is not ready after 120 s")
-        if self._error:
-            raise ForkServerError(self._error)
+        problem = self.wait_ready()
+        if problem:
+            raise ForkServerError(problem)
         with self._lock:  # one request and its answer at a time
             assert self._proc is not None and self._proc.stdin and self._proc.stdout
             try:
