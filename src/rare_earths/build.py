@@ -18,7 +18,9 @@ with stale numbers. This module runs *before* Jupyter Book and fills the same ca
    chapters that read it; editing Markdown re-executes none.
 2. **Execute** the planned notebooks in parallel (``-j``, default: the usable cores), longest
    first, each in its own kernel, exactly as myst-nb would (same kernel, same working folder,
-   same timeout and error settings from ``_config.yml``). What a notebook depends on is
+   same timeout and error settings from ``_config.yml``). The kernels are forked from a
+   server that has imported pandas, Altair and ipykernel once (:mod:`rare_earths.kernel_fork`;
+   ``--no-fork`` starts them afresh, as happens when the server cannot start). What a notebook depends on is
    recorded inside its kernel by an audit hook (file opens) and a final look at
    ``sys.modules``, both run as silent requests that add nothing to the notebook. A failing
    cell fails the build, naming the notebook, the cell and the error.
