@@ -50,15 +50,19 @@ def glue_numbers(params: dict | None = None, ids: Iterable[str] | None = None,
         domains = domains_of(ids)
     numbers = select(compute_numbers(_overrides(params), domains=domains), ids)
     for n in numbers:
-        text = {"value": lambda: n.display(), "range": lambda: n.display_range() or n.display(),
-                "unit": lambda: n.unit, "label": lambda: n.label}
         for part in parts:
-            glue_markdown(n.id if part == "value" else f"{n.id}.{part}", _md_escape(text[part]()))
+            glue_markdown(n.id if part == "value" else f"{n.id}.{part}", _md_escape(_part_text(n, part)))
     return {n.id: n for n in numbers}
 
 
-#: myst-nb's prefix for glued values that are stored but not shown (``glue(..., display=False)``).
-GLUE_PREFIX = "application/papermill.record/"
+def _part_text(n, part: str) -> str:
+    if part == "value":
+        return n.display()
+    if part == "range":
+        return n.display_range() or n.display()
+    return n.unit if part == "unit" else n.label
+
+
 
 
 def glue_markdown(name: str, markdown: str) -> None:
@@ -70,8 +74,10 @@ def glue_markdown(name: str, markdown: str) -> None:
     """
     from IPython.display import display
 
-    bundle = {GLUE_PREFIX + "text/markdown": markdown, GLUE_PREFIX + "text/plain": "<IPython.core.display.Markdown object>"}
-    display(bundle, raw=True, metadata={"scrapbook": {"name": name, "mime_prefix": GLUE_PREFIX}})
+    from rare_earths import GLUE_MIME_PREFIX as prefix
+
+    bundle = {prefix + "text/markdown": markdown, prefix + "text/plain": "<IPython.core.display.Markdown object>"}
+    display(bundle, raw=True, metadata={"scrapbook": {"name": name, "mime_prefix": prefix}})
 
 
 def _md_escape(text: str) -> str:

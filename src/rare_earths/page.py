@@ -30,7 +30,7 @@ from typing import Callable
 
 from markdown_it import MarkdownIt
 
-GLUE_MIME_PREFIX = "application/papermill.record/"
+from rare_earths import GLUE_MIME_PREFIX  # the prefix book.glue_markdown writes
 
 #: The first of these that an output has is shown.
 OUTPUT_MIME_PRIORITY = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown", "text/plain")

@@ -656,7 +656,7 @@ class ResolvedParameters(Mapping):
         return len(PARAMETERS)
 
     def __repr__(self) -> str:
-        return f"ResolvedParameters({ {k: v for k, v in self._values.items()} !r})"
+        return f"ResolvedParameters(resolved so far: {self._values!r})"
 
 
 def resolve_lazily(overrides: dict | None = None) -> ResolvedParameters:
