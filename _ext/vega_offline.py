@@ -52,8 +52,8 @@ from sphinx.application import Sphinx
 
 # The version detection and the VEGA_DEBUG preset are shared with the standalone pages of
 # `rare-earths run`, so they live in the package.
-from rare_earths.offline import choose_vl_version as _choose_vl_version
-from rare_earths.offline import page_vegalite_version, page_vega_versions, vega_debug_preset, wrapped_bundle
+from rare_earths.build.offline import choose_vl_version as _choose_vl_version
+from rare_earths.build.offline import page_vegalite_version, page_vega_versions, vega_debug_preset, wrapped_bundle
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ Each repeat runs, interleaved so that background load affects both sides alike:
 * ``rerun_chapter_s``: ``rare-earths run CHAPTER -p NAME=VALUE --out DIR --quiet``;
 * ``rerun_by_chapter`` / ``rerun_slowest_chapter_s``: the same for every chapter that takes
   parameters (a new value for its first numeric one), and the slowest of them;
-* ``sweep_small_s`` / ``sweep_large_s``: ``rare_earths.scenarios.sweep`` plus ``summary()`` for
+* ``sweep_small_s`` / ``sweep_large_s``: ``rare_earths.analysis.scenarios.sweep`` plus ``summary()`` for
   every model with n and 1000n draws, in one warmed-up process (import and data loading are
   not counted); ``sweep_ratio`` is large/small.
 
@@ -207,7 +207,7 @@ def run_build(book: Path, label: str, jobs: int | None) -> dict:
 
 SWEEP_SCRIPT = r"""
 import json, sys, time, statistics
-from rare_earths import scenarios
+from rare_earths.analysis import scenarios
 small, large, repeats = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 def once(n, summary=True):
     t = time.perf_counter()
@@ -231,7 +231,7 @@ def pick_run_chapter(book: Path, chapter: str | None, params: list[str], env: di
     if help_.returncode != 0:
         return None, [], "`rare-earths run` not available"
     try:
-        from rare_earths.parameters import CHAPTERS
+        from rare_earths.params.core import CHAPTERS
     except ImportError:
         CHAPTERS = ()
     candidates = [chapter] if chapter else [c for c in CHAPTERS if (book / "chapters" / f"{c}.ipynb").is_file()]

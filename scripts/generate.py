@@ -3,7 +3,7 @@
     python scripts/generate.py          # write data/datapackage.json and references.bib
     python scripts/generate.py --check  # exit 1 if either is out of date (used by the tests)
 
-Run it after editing src/rare_earths/schema.py or data/sources.csv. It writes only these two
+Run it after editing src/rare_earths/data/schema.py or data/sources.csv. It writes only these two
 generated files; nothing curated by hand is touched.
 """
 
@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 from rare_earths import __version__
-from rare_earths.citation import bibtex_file
-from rare_earths.schema import datapackage_descriptor
+from rare_earths.book.citation import bibtex_file
+from rare_earths.data.schema import datapackage_descriptor
 
 ROOT = Path(__file__).resolve().parent.parent
 

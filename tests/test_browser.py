@@ -62,8 +62,8 @@ def _markdown(source: str) -> dict:
 DEMO_SETUP = """\
 import altair as alt
 import pandas as pd
-from rare_earths import charts
-from rare_earths.charts import Figure, axis_title, china_emphasis
+from rare_earths.figures import charts
+from rare_earths.figures.charts import Figure, axis_title, china_emphasis
 
 reserves = pd.DataFrame({
     "country": ["China", "Brazil", "India", "Australia", "Russia", "United States"],

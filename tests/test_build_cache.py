@@ -63,12 +63,12 @@ def book(tmp_path: Path) -> Path:
     chapters.mkdir()
     _write(_notebook(
         ("md", "# Prices\n\nThe first price note."),
-        ("code", "from rare_earths.dataset import load_table\nprices = load_table('prices')\n"
+        ("code", "from rare_earths.data.load import load_table\nprices = load_table('prices')\n"
                  "print('NOTE:', prices['note'].iloc[0])"),
     ), chapters / "prices.ipynb")
     _write(_notebook(
         ("md", "# Claims\n\nHow many claims there are."),
-        ("code", "from rare_earths.dataset import load_table\nprint('CLAIMS:', len(load_table('claims')))"),
+        ("code", "from rare_earths.data.load import load_table\nprint('CLAIMS:', len(load_table('claims')))"),
     ), chapters / "claims.ipynb")
     (chapters / "helper.py").write_text("FACTOR = 6\n", encoding="utf-8")
     _write(_notebook(
@@ -115,7 +115,7 @@ def test_build_re_executes_exactly_what_changed(book: Path):
     assert str(data / "claims.csv") in deps[CLAIMS] and str(data / "prices.csv") not in deps[CLAIMS]
     assert not any(p.endswith(".csv") for p in deps[PLAIN])
     assert str(book / "chapters" / "helper.py") in deps[PLAIN]
-    assert any(p.endswith("rare_earths/dataset.py") for p in deps[PRICES])
+    assert any(p.endswith("rare_earths/data/load.py") for p in deps[PRICES])
 
     # Nothing changed: nothing executes, nothing renders.
     report = built(book)

@@ -8,10 +8,10 @@ import re
 import pytest
 
 from conftest import ROOT
-from rare_earths.chapters import chapter_path
+from rare_earths.book.setup import chapter_path
 from rare_earths.figures import list_figures
-from rare_earths.parameters import CHAPTERS
-from rare_earths.registry import compute_numbers
+from rare_earths.params.core import CHAPTERS
+from rare_earths.numbers.registry import compute_numbers
 
 CHAPTERS_WITH_NOTEBOOKS = [c for c in CHAPTERS if chapter_path(c).is_file()]
 
@@ -77,7 +77,7 @@ def test_chapter_computes_the_domains_it_prints_and_numbers_name_their_chapters(
     chapter in its ``chapters`` (what `rare-earths cite` and the chapters' number tables use)."""
     import ast
 
-    from rare_earths.registry import DOMAINS
+    from rare_earths.numbers.registry import DOMAINS
 
     numbers = {n.id: n for n in compute_numbers({})}
     calls = re.findall(r"glue_numbers\(P, domains=(\[[^\]]*\])\)", _code(slug))

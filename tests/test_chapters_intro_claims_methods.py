@@ -1,6 +1,6 @@
 """The opening chapter, the claims ledger, the methods chapter and what they rest on.
 
-* ``rare_earths.ledger``: one ledger row per claim, counts that add up, the book's citation;
+* ``rare_earths.book.ledger``: one ledger row per claim, counts that add up, the book's citation;
 * ``rare_earths.book.interactive_table``: escaped, deterministic, self-contained (and, with
   Chromium installed, filterable and sortable in a real browser, offline);
 * the claims figures plot exactly their data;
@@ -24,10 +24,10 @@ import yaml
 
 import rare_earths
 from conftest import ROOT
-from rare_earths import ledger
+from rare_earths.book import ledger
 from rare_earths.book import interactive_table, interactive_table_html
-from rare_earths.dataset import load_table
-from rare_earths.schema import VERDICTS
+from rare_earths.data.load import load_table
+from rare_earths.data.schema import VERDICTS
 
 CHAPTERS = ROOT / "chapters"
 CFF_PATH = ROOT / "CITATION.cff"
@@ -382,7 +382,7 @@ def _execute(notebook: Path, tmp_path: Path):
     from nbclient import NotebookClient
 
     nb = nbformat.read(notebook, as_version=4)
-    from rare_earths.chapters import kernel_config
+    from rare_earths.book.setup import kernel_config
 
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}},
                    config=kernel_config()).execute()
@@ -407,7 +407,7 @@ def test_methods_chapter_prints_the_citation_of_citation_cff(cff, tmp_path):
                 f"(version {cff['version']}) [Book]. Released {cff['date-released']}.")
     assert _glued(nb, "book.citation") == expected
     assert _glued(nb, "book.version") == rare_earths.__version__
-    from rare_earths.runner import data_version
+    from rare_earths.build.run import data_version
 
     assert _glued(nb, "book.data_version") == data_version()
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", _glued(nb, "book.build_date"))
@@ -430,8 +430,8 @@ def _markdown(path: Path) -> str:
 
 @pytest.mark.parametrize("chapter", ["intro", "claims", "methods"])
 def test_chapter_declares_its_parameters(chapter):
-    from rare_earths.chapters import chapter_path, parameters_cell
-    from rare_earths.parameters import chapter_parameters
+    from rare_earths.book.setup import chapter_path, parameters_cell
+    from rare_earths.params.core import chapter_parameters
 
     path = chapter_path(chapter)
     values = parameters_cell(path)  # exactly one cell tagged parameters, literals only
@@ -466,7 +466,7 @@ def test_numbers_in_prose_are_glued_not_typed(chapter):
 
 
 def test_intro_gives_five_numbers_with_their_sources():
-    from rare_earths.registry import compute_numbers
+    from rare_earths.numbers.registry import compute_numbers
 
     code = "\n".join("".join(c["source"]) for c in _cells(CHAPTERS / "intro.ipynb") if c["cell_type"] == "code")
     five = json.loads(re.search(r"FIVE = (\[.*?\])", code, re.S).group(1))

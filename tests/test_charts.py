@@ -15,8 +15,8 @@ import pytest
 
 import rare_earths
 from conftest import ROOT
-from rare_earths import charts
-from rare_earths.charts import Figure, FigureError, axis_title, china_emphasis
+from rare_earths.figures import charts
+from rare_earths.figures.charts import Figure, FigureError, axis_title, china_emphasis
 
 sys.path.insert(0, str(ROOT / "_ext"))
 import vega_offline  # noqa: E402
@@ -273,7 +273,7 @@ _CHANGED = {"cost_gap_low": 0.2, "cost_gap_high": 0.6, "market_price_usd_per_kg"
 @pytest.mark.parametrize("changed", [False, True], ids=["defaults", "changed"])
 def test_every_figure_spec_is_valid_vega_lite(changed):
     from rare_earths.figures import build_figure, list_figures
-    from rare_earths.parameters import parse_assignments
+    from rare_earths.params.core import parse_assignments
 
     params = parse_assignments([f"{k}={v}" for k, v in _CHANGED.items()]) if changed else {}
     for fdef in list_figures():
@@ -285,7 +285,7 @@ def test_every_figure_spec_is_valid_vega_lite(changed):
 def test_validate_spec_catches_what_rendering_does_not_check():
     import altair as alt
 
-    from rare_earths.charts import Figure, axis_title
+    from rare_earths.figures.charts import Figure, axis_title
 
     df = pd.DataFrame({"x": [1.0, 2.0], "y": ["a", "b"]})
     chart = alt.Chart(df).mark_bar().encode(x=alt.X("x:Q", title=axis_title("X", "t REO")), y="y:N")

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from conftest import DATA, ROOT
-from rare_earths.dataset import load_table
-from rare_earths.schema import TABLES
-from rare_earths.validate import rounding_tolerance
+from rare_earths.data.load import load_table
+from rare_earths.data.schema import TABLES
+from rare_earths.data.checks import rounding_tolerance
 
 SEEDS = sorted((DATA / "seeds").glob("*.txt"))
 
@@ -138,7 +138,7 @@ def test_data_is_found_from_an_installed_wheel(tmp_path):
     (wheel,) = wheel_dir.glob("*.whl")
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], check=True, capture_output=True)
-    code = "import rare_earths.dataset as d; print(d.data_dir()); print(len(d.load_table('claims')))"
+    code = "import rare_earths.data.load as d; print(d.data_dir()); print(len(d.load_table('claims')))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     folder, count = result.stdout.split()

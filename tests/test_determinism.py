@@ -10,7 +10,7 @@ import sys
 SCRIPT = r"""
 import hashlib, json
 from rare_earths.figures import build_figure, list_figures
-from rare_earths.registry import compute_numbers
+from rare_earths.numbers.registry import compute_numbers
 out = {"numbers": [n.as_dict() for n in compute_numbers({"as_of": __import__("datetime").date(2026, 6, 30)})]}
 for f in list_figures():
     fig = build_figure(f.id, {"as_of": __import__("datetime").date(2026, 6, 30)})

@@ -14,9 +14,9 @@ import re
 import pandas as pd
 import pytest
 
-from rare_earths import registry as R
-from rare_earths import scenarios as sc
-from rare_earths.dataset import load_table
+from rare_earths.numbers import registry as R
+from rare_earths.analysis import scenarios as sc
+from rare_earths.data.load import load_table
 from rare_earths.figures import build_figure, list_figures
 
 # Load every figure module in the registry's own order before importing two of them directly, so
@@ -25,7 +25,7 @@ list_figures()
 
 from rare_earths.figures import pipeline as fp  # noqa: E402
 from rare_earths.figures import rebuild as fr  # noqa: E402
-from rare_earths.parameters import resolve  # noqa: E402
+from rare_earths.params.core import resolve  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 23)
 REBUILD_IDS = ("rebuild-money-by-instrument", "rebuild-cumulative", "rebuild-tornado")

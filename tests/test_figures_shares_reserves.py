@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rare_earths import registry as R
-from rare_earths.dataset import load_table
+from rare_earths.numbers import registry as R
+from rare_earths.data.load import load_table
 from rare_earths.figures import build_figure, get_figure_def, list_figures
 
 list_figures()  # load every figure module in the registry's order before importing one of them by name

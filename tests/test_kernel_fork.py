@@ -13,7 +13,7 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or not os.path.isdir("/p
 
 @pytest.fixture
 def server():
-    from rare_earths.kernel_fork import ForkServer
+    from rare_earths.build.kernels import ForkServer
 
     srv = ForkServer().start()
     yield srv
@@ -24,8 +24,8 @@ def _run(server, *sources: str, **client_options) -> tuple[nbformat.NotebookNode
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
 
-    from rare_earths.chapters import kernel_config
-    from rare_earths.kernel_fork import provisioner_for
+    from rare_earths.book.setup import kernel_config
+    from rare_earths.build.kernels import provisioner_for
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -74,7 +74,7 @@ def test_interrupt_reaches_a_forked_kernel(server):
 
 
 def test_a_server_that_cannot_start_is_reported(tmp_path):
-    from rare_earths.kernel_fork import ForkServer, ForkServerError
+    from rare_earths.build.kernels import ForkServer, ForkServerError
 
     fake = tmp_path / "python"
     fake.write_text("#!/bin/sh\necho 'no such module' >&2\nexit 1\n")
@@ -120,8 +120,8 @@ def test_kernels_exit_when_the_server_dies():
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    from rare_earths.chapters import kernel_config
-    from rare_earths.kernel_fork import ForkServer, provisioner_for
+    from rare_earths.book.setup import kernel_config
+    from rare_earths.build.kernels import ForkServer, provisioner_for
 
     srv = ForkServer().start()
     km = AsyncKernelManager(kernel_name="python3", config=kernel_config())
@@ -144,7 +144,8 @@ def test_build_falls_back_to_fresh_kernels_when_the_server_cannot_start(tmp_path
     """A fork server that does not come up costs the build its speed-up, not its result."""
     import asyncio
 
-    from rare_earths import build, kernel_fork
+    from rare_earths import build
+    from rare_earths.build import kernels as kernel_fork
 
     fake = tmp_path / "python"
     fake.write_text("#!/bin/sh\nexit 1\n")

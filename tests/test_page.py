@@ -1,4 +1,4 @@
-"""The standalone page of `rare-earths run` (rare_earths.page), on small notebooks built here: no kernel.
+"""The standalone page of `rare-earths run` (rare_earths.build.page), on small notebooks built here: no kernel.
 
 The end-to-end run (a real chapter, its charts in Chromium) is tests/test_run.py.
 """
@@ -13,8 +13,8 @@ import warnings
 
 import pytest
 
-from rare_earths.page import notebook_page, render_body
-from rare_earths.runner import standalone_html
+from rare_earths.build.page import notebook_page, render_body
+from rare_earths.build.run import standalone_html
 
 GLUE = "application/papermill.record/"
 
@@ -256,7 +256,7 @@ def test_export_does_not_import_nbconvert_or_nbformat(tmp_path):
     path = tmp_path / "chapter.ipynb"
     path.write_text(json.dumps(notebook(md("# T"), code("x", [stream("y")]))), encoding="utf-8")
     script = (
-        "import sys; from pathlib import Path; from rare_earths.runner import standalone_html; "
+        "import sys; from pathlib import Path; from rare_earths.build.run import standalone_html; "
         f"standalone_html(Path({str(path)!r})); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('nbconvert', 'nbformat', 'jinja2', 'pygments')))"
     )

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rare_earths import parameters as P
-from rare_earths.dataset import load_table
-from rare_earths.parameters import ParameterError, parse_assignments, resolve
+from rare_earths.params import core as P
+from rare_earths.data.load import load_table
+from rare_earths.params.core import ParameterError, parse_assignments, resolve
 
 
 # --- declarations ------------------------------------------------------------------------------
@@ -236,7 +236,7 @@ def test_cross_rule_is_exactly_low_le_high(low, high):
 
 
 def test_lazy_resolution_checks_overrides_at_once_and_defaults_on_read(monkeypatch):
-    from rare_earths import parameters as P
+    from rare_earths.params import core as P
 
     assert dict(P.resolve_lazily({"cost_gap_high": 0.5})) == P.resolve({"cost_gap_high": 0.5})
     with pytest.raises(P.ParameterError, match="cost_gap_low must not exceed cost_gap_high"):

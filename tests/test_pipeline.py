@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rare_earths import pipeline as pl
-from rare_earths.dataset import load_table
-from rare_earths.parameters import ParameterError
+from rare_earths.analysis import pipeline as pl
+from rare_earths.data.load import load_table
+from rare_earths.params.core import ParameterError
 
 
 @pytest.fixture(scope="module")

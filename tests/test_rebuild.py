@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rare_earths import rebuild as rb
-from rare_earths.dataset import load_table
-from rare_earths.parameters import COMMITTED_SCOPES, ParameterError
+from rare_earths.analysis import rebuild as rb
+from rare_earths.data.load import load_table
+from rare_earths.params.core import COMMITTED_SCOPES, ParameterError
 
 AS_OF = dt.date(2026, 11, 23)
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from rare_earths import registry as R
-from rare_earths.dataset import data_dir, load_table
-from rare_earths.parameters import CHAPTERS, PARAMETERS
+from rare_earths.numbers import registry as R
+from rare_earths.data.load import data_dir, load_table
+from rare_earths.params.core import CHAPTERS, PARAMETERS
 
 AS_OF = dt.date(2026, 11, 23)
 REQUIRED_IDS = (

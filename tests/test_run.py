@@ -12,9 +12,9 @@ import nbformat
 import pytest
 
 from conftest import DATA, ROOT, run_cli
-from rare_earths.chapters import chapter_path, parameters_cell
-from rare_earths.parameters import CHAPTERS, chapter_parameters
-from rare_earths.registry import compute_numbers
+from rare_earths.book.setup import chapter_path, parameters_cell
+from rare_earths.params.core import CHAPTERS, chapter_parameters
+from rare_earths.numbers.registry import compute_numbers
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -106,7 +106,7 @@ def _glued(notebook: Path) -> dict[str, str]:
 @pytest.mark.parametrize("chapter", [c for c in RERUNS if chapter_path(c).is_file()])
 def test_rerun_with_parameters_moves_glued_numbers_as_the_registry_says(tmp_path, chapter):
     from rare_earths.book import _md_escape
-    from rare_earths.parameters import parse_assignments
+    from rare_earths.params.core import parse_assignments
 
     before_chapters, before_data = _tree_digest(ROOT / "chapters"), _tree_digest(DATA)
     assignments = RERUNS[chapter]
@@ -168,7 +168,7 @@ def test_runs_never_overwrite_and_do_not_clobber(tmp_path):
 
 
 def test_default_location_gets_a_numbered_sibling(tmp_path, monkeypatch):
-    from rare_earths import runner
+    from rare_earths.build import run as runner
 
     monkeypatch.setattr(runner, "book_root", lambda: tmp_path)
     target = tmp_path / "runs" / "cost-gap-abc"
@@ -182,7 +182,7 @@ def test_default_location_gets_a_numbered_sibling(tmp_path, monkeypatch):
 
 
 def test_failed_run_leaves_nothing_and_names_the_cell(tmp_path, monkeypatch):
-    from rare_earths import runner
+    from rare_earths.build import run as runner
 
     broken = tmp_path / "cost-gap.ipynb"
     nb = nbformat.read(chapter_path("cost-gap"), as_version=4)
@@ -206,10 +206,10 @@ def test_failed_run_leaves_nothing_and_names_the_cell(tmp_path, monkeypatch):
 
 def test_preloaded_kernel_gives_the_outputs_of_a_plain_kernel(tmp_path):
     """`rare-earths run` starts its kernel early with the chapters' imports preloaded
-    (rare_earths.kernel_preload); the executed notebook must equal a plain kernel's execution."""
+    (rare_earths.build.kernel_preload); the executed notebook must equal a plain kernel's execution."""
     from nbclient import NotebookClient
 
-    from rare_earths.chapters import kernel_config
+    from rare_earths.book.setup import kernel_config
 
     out = tmp_path / "run"
     run_cli("run", "rebuild", "--out", str(out), "--quiet", check=True)
@@ -232,7 +232,7 @@ def test_a_kernel_that_dies_at_start_is_one_error_line(tmp_path, monkeypatch):
     behind and removes the kernel's folder."""
     import subprocess
 
-    from rare_earths import runner
+    from rare_earths.build import run as runner
 
     started = []
     start = runner._start_kernel

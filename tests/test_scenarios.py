@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rare_earths import costs as co
-from rare_earths import scenarios as sc
-from rare_earths.parameters import ParameterError
-from rare_earths.registry import compute_numbers
+from rare_earths.analysis import costs as co
+from rare_earths.analysis import scenarios as sc
+from rare_earths.params.core import ParameterError
+from rare_earths.numbers.registry import compute_numbers
 
 AS_OF = dt.date(2026, 11, 23)
 

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from conftest import DATA, read_rows, run_cli, write_rows
-from rare_earths.schema import TABLES
+from rare_earths.data.schema import TABLES
 
 
 def test_shipped_data_is_valid():

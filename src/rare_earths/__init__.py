@@ -9,5 +9,5 @@ BOOK_TITLE = "Rare Earth Rivalry"
 BOOK_YEAR = 2026  # year of this release, used in citations (kept fixed so outputs are deterministic)
 
 #: myst-nb's mimetype prefix for glued values that are stored but not shown
-#: (``glue(..., display=False)``): written by :mod:`rare_earths.book`, read by :mod:`rare_earths.page`.
+#: (``glue(..., display=False)``): written by :mod:`rare_earths.book`, read by :mod:`rare_earths.build.page`.
 GLUE_MIME_PREFIX = "application/papermill.record/"

@@ -48,7 +48,7 @@ def _fail(command: str, message: str, code: int = 2) -> int:
 
 
 def cmd_validate(args) -> int:
-    from rare_earths.validate import validate_dataset
+    from rare_earths.data.checks import validate_dataset
 
     try:
         problems = validate_dataset(args.data)
@@ -62,7 +62,7 @@ def cmd_validate(args) -> int:
         if problems:
             print(f"{len(problems)} problem(s) found.", file=sys.stderr)
         else:
-            from rare_earths.schema import TABLES
+            from rare_earths.data.schema import TABLES
 
             print(f"ok: {len(TABLES)} tables valid")
     return 1 if problems else 0
@@ -108,8 +108,8 @@ def claim_amount(rec: dict) -> str:
 
 
 def cmd_claims(args) -> int:
-    from rare_earths.dataset import DataError, load_table
-    from rare_earths.schema import VERDICTS
+    from rare_earths.data.load import DataError, load_table
+    from rare_earths.data.schema import VERDICTS
 
     try:
         claims = load_table("claims", args.data)
@@ -130,8 +130,8 @@ def cmd_claims(args) -> int:
 
 
 def cmd_cite(args) -> int:
-    from rare_earths.citation import CitationError, cite
-    from rare_earths.parameters import ParameterError, parse_assignments
+    from rare_earths.book.citation import CitationError, cite
+    from rare_earths.params.core import ParameterError, parse_assignments
 
     try:
         overrides = parse_assignments(args.param or [])
@@ -142,13 +142,13 @@ def cmd_cite(args) -> int:
 
 
 def _is_figure_id(text: str) -> bool:
-    from rare_earths.citation import FIGURE_ID
+    from rare_earths.book.citation import FIGURE_ID
 
     return "." not in text and bool(FIGURE_ID.fullmatch(text))
 
 
 def cmd_numbers(args) -> int:
-    from rare_earths.registry import run_numbers_command
+    from rare_earths.numbers.registry import run_numbers_command
 
     ids = args.ids or []
     figure_ids = [i for i in ids if _is_figure_id(i)]
@@ -157,7 +157,7 @@ def cmd_numbers(args) -> int:
     if len(figure_ids) != len(ids):
         return _fail("numbers", "give either key-number ids or figure ids, not both")
     # A figure id: the numbers it plots (its data), with its citation under the parameters given.
-    from rare_earths.parameters import ParameterError, parse_assignments
+    from rare_earths.params.core import ParameterError, parse_assignments
 
     try:
         from rare_earths.figures import build_figure
@@ -185,7 +185,7 @@ def cmd_numbers(args) -> int:
 
 
 def cmd_figure(args) -> int:
-    from rare_earths.parameters import ParameterError, parse_assignments
+    from rare_earths.params.core import ParameterError, parse_assignments
 
     if args.list:
         from rare_earths.figures import build_figure, list_figures
@@ -232,7 +232,7 @@ def cmd_figure(args) -> int:
 
 
 def cmd_params(args) -> int:
-    from rare_earths.parameters import ParameterError, chapter_parameters, plain
+    from rare_earths.params.core import ParameterError, chapter_parameters, plain
 
     try:
         params = chapter_parameters(args.chapter)
@@ -257,8 +257,8 @@ def cmd_params(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from rare_earths.parameters import ParameterError
-    from rare_earths.runner import RunError, run_chapter
+    from rare_earths.params.core import ParameterError
+    from rare_earths.build.run import RunError, run_chapter
 
     try:
         folder = run_chapter(args.chapter, args.param or [], out=args.out, quiet=args.quiet)

@@ -7,10 +7,10 @@ Each figure is a function in a submodule named after its chapter's domain (``fig
             parameters=())
     def reserves_ranked(params: dict) -> charts.Figure: ...
 
-``params`` maps every parameter name to its value (:func:`rare_earths.parameters.resolve_lazily`:
+``params`` maps every parameter name to its value (:func:`rare_earths.params.core.resolve_lazily`:
 a default is read from the data only when the builder asks for it); the function uses only the
 names it declares in ``parameters``. :func:`build_figure` resolves the
-parameters, builds the :class:`~rare_earths.charts.Figure` and records the non-default
+parameters, builds the :class:`~rare_earths.figures.charts.Figure` and records the non-default
 parameters on it, so the figure's citation says under which assumptions it was drawn.
 
 Chapters show a figure with ``build_figure(id, P).show()`` in a cell whose metadata is the
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any, Callable
 
-from rare_earths.parameters import PARAMETERS, ParameterError, plain, resolve_lazily
+from rare_earths.params.core import PARAMETERS, ParameterError, plain, resolve_lazily
 
 #: Submodules holding figure definitions (imported on first use: altair is heavy).
 SUBMODULES = ("shares", "reserves", "costs", "rebuild", "pipeline", "claims")

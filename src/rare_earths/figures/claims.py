@@ -1,7 +1,7 @@
 """Figures of the claims ledger (claims chapter) and its summary on the opening page (intro).
 
 Every bar and cell carries its count as a label and every verdict is named on an axis, so the
-charts read without colour; colour (Okabe–Ito, :data:`rare_earths.ledger.VERDICT_COLOURS`) only
+charts read without colour; colour (Okabe–Ito, :data:`rare_earths.book.ledger.VERDICT_COLOURS`) only
 repeats the verdict.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import altair as alt
 
-from rare_earths import charts
-from rare_earths import ledger as lg
+from rare_earths.figures import charts
+from rare_earths.book import ledger as lg
 from rare_earths.figures import figure
-from rare_earths.schema import VERDICTS
+from rare_earths.data.schema import VERDICTS
 
 _LABELS = [lg.VERDICT_LABELS[v] for v in VERDICTS]
 _COLOURS = [lg.VERDICT_COLOURS[v] for v in VERDICTS]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from rare_earths import charts
-from rare_earths import costs as co
-from rare_earths import scenarios as sc
-from rare_earths.dataset import load_table
+from rare_earths.figures import charts
+from rare_earths.analysis import costs as co
+from rare_earths.analysis import scenarios as sc
+from rare_earths.data.load import load_table
 from rare_earths.figures import figure
 
 _GAP_PARAMS = ("china_cost_usd_per_kg", "cost_gap_low", "cost_gap_high", "volume_t")

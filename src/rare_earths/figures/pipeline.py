@@ -2,7 +2,7 @@
 (China's suspension of its October 2025 export controls as a span), and the capacity announced
 outside China against China's own output where an authority gives it in the same unit.
 
-Status words: the package's statuses (:data:`rare_earths.pipeline.PROMISE_STATUSES`) for project
+Status words: the package's statuses (:data:`rare_earths.analysis.pipeline.PROMISE_STATUSES`) for project
 targets; the suspension is an event, so its row says whether it is in force or past its end date
 rather than whether it was "met". Each status has its own colour *and* shape.
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from rare_earths import charts
-from rare_earths import pipeline as pl
-from rare_earths.dataset import load_table
+from rare_earths.figures import charts
+from rare_earths.analysis import pipeline as pl
+from rare_earths.data.load import load_table
 from rare_earths.figures import figure
 
 #: Status -> (label, colour, shape). Colours from Okabe-Ito; shapes differ for every status.

@@ -15,12 +15,12 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from rare_earths import charts
-from rare_earths import rebuild as rb
-from rare_earths import scenarios as sc
-from rare_earths.dataset import load_table
+from rare_earths.figures import charts
+from rare_earths.analysis import rebuild as rb
+from rare_earths.analysis import scenarios as sc
+from rare_earths.data.load import load_table
 from rare_earths.figures import figure
-from rare_earths.parameters import ParameterError
+from rare_earths.params.core import ParameterError
 
 #: Instrument groups in the order the scopes add them, with their labels and colours.
 GROUP_ORDER = ("firm", "conditional", "grant_programmes", "private")
@@ -303,7 +303,7 @@ INPUT_UNITS = {"committed_usd_bn": "USD bn", "rebuild_total_usd_bn": "USD bn", "
 def _need_only_inputs(params: dict) -> dict[str, sc.UncertainInput]:
     """The estimate's inputs when no pace can be observed yet (nothing counted at as_of).
 
-    The ranges are those of :func:`rare_earths.scenarios.default_inputs` for the rebuild model
+    The ranges are those of :func:`rare_earths.analysis.scenarios.default_inputs` for the rebuild model
     (a test checks they agree); only the annual need can be computed without a pace.
     """
     t, y = float(params["rebuild_total_usd_bn"]), float(params["rebuild_years"])

@@ -15,9 +15,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from rare_earths import charts
-from rare_earths import reserves as rs
-from rare_earths.dataset import load_table
+from rare_earths.figures import charts
+from rare_earths.analysis import reserves as rs
+from rare_earths.data.load import load_table
 from rare_earths.figures import figure
 
 MT = 1_000_000.0

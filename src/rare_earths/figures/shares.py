@@ -2,7 +2,7 @@
 the seeds' five percentages against the authority figures they may mean, and concentration (HHI).
 
 No figure joins two rows into a line: stage, element basket, basis, source and year differ from row
-to row (:data:`rare_earths.shares.SERIES_KEYS`), so each is a dot (or a bar) on its own row.
+to row (:data:`rare_earths.analysis.shares.SERIES_KEYS`), so each is a dot (or a bar) on its own row.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import textwrap
 import altair as alt
 import pandas as pd
 
-from rare_earths import charts
-from rare_earths import shares as sh
-from rare_earths.dataset import load_table
+from rare_earths.figures import charts
+from rare_earths.analysis import shares as sh
+from rare_earths.data.load import load_table
 from rare_earths.figures import figure
 
 #: Stages from the ground to the customer, as the charts order them.

@@ -4,9 +4,9 @@
 line (file, CSV line, column, message) and exits non-zero if there are any. It never
 writes to the data folder.
 
-Cross-table rules checked here (the per-table schema checks live in :mod:`rare_earths.dataset`):
+Cross-table rules checked here (the per-table schema checks live in :mod:`rare_earths.data.load`):
 
-* the shipped ``datapackage.json`` equals the descriptor generated from :mod:`rare_earths.schema`;
+* the shipped ``datapackage.json`` equals the descriptor generated from :mod:`rare_earths.data.schema`;
 * every foreign key (source ids, claim ids) points at an existing row;
 * for each USGS edition and year, country production rows sum to within rounding of the
   published world total, and country reserves are consistent with a ">" world total;
@@ -25,8 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from rare_earths import __version__
-from rare_earths.dataset import Problem, data_dir, read_table
-from rare_earths.schema import TABLES, datapackage_descriptor
+from rare_earths.data.load import Problem, data_dir, read_table
+from rare_earths.data.schema import TABLES, datapackage_descriptor
 
 DATAPACKAGE = "datapackage.json"
 
@@ -60,7 +60,7 @@ def _check_datapackage(folder: Path) -> list[Problem]:
         return [Problem(DATAPACKAGE, err.lineno, None, f"not valid JSON: {err.msg}")]
     expected = datapackage_descriptor(__version__)
     if shipped != expected:
-        return [Problem(DATAPACKAGE, None, None, "differs from the schema in rare_earths/schema.py (regenerate it with `python scripts/generate.py`)")]
+        return [Problem(DATAPACKAGE, None, None, "differs from the schema in rare_earths/data/schema.py (regenerate it with `python scripts/generate.py`)")]
     return []
 
 

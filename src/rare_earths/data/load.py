@@ -1,10 +1,10 @@
 """Load the curated tables: one call per table, typed, validated, cached.
 
->>> from rare_earths.dataset import load_table
+>>> from rare_earths.data.load import load_table
 >>> prices = load_table("prices")            # doctest: +SKIP
 
 Each CSV is read as text, converted column by column to the type its schema declares
-(:mod:`rare_earths.schema`), then checked by a pandera schema generated from the same
+(:mod:`rare_earths.data.schema`), then checked by a pandera schema generated from the same
 declaration. Any problem raises :class:`DataError`, which lists every problem as one line
 naming the file, the CSV line and the column. Tables are cached per process and data folder,
 and a validated table is also kept on disk (``~/.cache/rare-earths/tables``, keyed by the CSV's
@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rare_earths.schema import TABLES, Table
+from rare_earths.data.schema import TABLES, Table
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/rare_earths
 
 
 class DataError(ValueError):
@@ -131,7 +131,7 @@ def _convert(table: Table, raw: pd.DataFrame, problems: list[Problem]) -> pd.Dat
 
 @functools.cache
 def pandera_schema(name: str):
-    """The pandera ``DataFrameSchema`` for a table, generated from :mod:`rare_earths.schema`."""
+    """The pandera ``DataFrameSchema`` for a table, generated from :mod:`rare_earths.data.schema`."""
     import pandera.pandas as pa
 
     table = TABLES[name]
@@ -224,7 +224,7 @@ def _validated_cache_path(name: str, folder: str) -> Path | None:
     import json
     from importlib.metadata import version
 
-    from rare_earths.schema import TABLES
+    from rare_earths.data.schema import TABLES
 
     path = Path(folder) / TABLES[name].path
     try:

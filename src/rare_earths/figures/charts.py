@@ -228,7 +228,7 @@ def _present(value: Any) -> bool:
 
 
 def _source_table() -> pd.DataFrame:
-    from rare_earths.dataset import load_table
+    from rare_earths.data.load import load_table
 
     return load_table("sources").set_index("source_id", drop=False)
 

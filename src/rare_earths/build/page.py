@@ -15,7 +15,7 @@ are skipped. Outputs of type ``text/html`` and ``image/svg+xml`` come from our o
 inserted verbatim; all other text is escaped. The same notebook always gives the same bytes.
 
 MyST roles in Markdown (``{glue:md}``, ``{numref}``, ...) are not understood here: replace them
-first (``rare_earths.runner.resolve_myst_roles``).
+first (``rare_earths.build.run.resolve_myst_roles``).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Formulas (shares in percent, 0–100):
 * share of a country = ``country volume / world volume * 100``;
 * USGS world production totals are rounded (390,000 t is rounded to the nearest 10,000), so a
   share of one carries a range: ``country / (total ± tolerance) * 100`` where the tolerance is
-  half a unit of the total's last significant digit (:func:`rare_earths.validate.rounding_tolerance`);
+  half a unit of the total's last significant digit (:func:`rare_earths.data.checks.rounding_tolerance`);
 * a share of a ``>`` (lower-bound) world total is an upper bound (``<=``);
 * top-3 share = sum of the three largest country shares;
 * Herfindahl–Hirschman index ``HHI = sum(share_i ** 2)`` with shares in percent: 0 to 10,000
@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rare_earths.validate import rounding_tolerance  # how USGS rounds world totals
-from rare_earths.parameters import (
+from rare_earths.data.checks import rounding_tolerance  # how USGS rounds world totals
+from rare_earths.params.core import (
     ParameterError,
     Ranged,
     check_quantity,

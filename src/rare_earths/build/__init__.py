@@ -19,7 +19,7 @@ with stale numbers. This module runs *before* Jupyter Book and fills the same ca
 2. **Execute** the planned notebooks in parallel (``-j``, default: the usable cores), longest
    first, each in its own kernel, exactly as myst-nb would (same kernel, same working folder,
    same timeout and error settings from ``_config.yml``). The kernels are forked from a
-   server that has imported pandas, Altair and ipykernel once (:mod:`rare_earths.kernel_fork`;
+   server that has imported pandas, Altair and ipykernel once (:mod:`rare_earths.build.kernels`;
    ``--no-fork`` starts them afresh, as happens when the server cannot start). What a notebook depends on is
    recorded inside its kernel by an audit hook (file opens) and a final look at
    ``sys.modules``, both run as silent requests that add nothing to the notebook. A failing
@@ -384,7 +384,7 @@ async def _execute_one(job: Job, settings: Settings, roots, excluded, fork_serve
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    from rare_earths.chapters import kernel_config
+    from rare_earths.book.setup import kernel_config
 
     nb = copy.deepcopy(job.nb)
     meta = nb.metadata.get("execution", {})
@@ -407,7 +407,7 @@ async def _execute_one(job: Job, settings: Settings, roots, excluded, fork_serve
     if fork_server is not None:  # a kernel forked with pandas and Altair already imported
         from jupyter_client.manager import AsyncKernelManager
 
-        from rare_earths.kernel_fork import provisioner_for
+        from rare_earths.build.kernels import provisioner_for
 
         km = AsyncKernelManager(kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"), config=kernel_config())
         km.provisioner = provisioner_for(km, fork_server)
@@ -537,7 +537,7 @@ class Executor:
 
         server = None
         if self.fork:
-            from rare_earths.kernel_fork import ForkServer
+            from rare_earths.build.kernels import ForkServer
 
             server = ForkServer().start()
             # Every kernel comes from the server, so nothing can start before it is ready anyway.
@@ -710,7 +710,7 @@ def build(
 
     ``report`` (a dict) is filled in place, so it is complete also when BuildError is raised.
     ``pipeline``: start rendering while notebooks execute (else execute first, then render).
-    ``fork``: fork kernels from a process with pandas and Altair imported (:mod:`rare_earths.kernel_fork`).
+    ``fork``: fork kernels from a process with pandas and Altair imported (:mod:`rare_earths.build.kernels`).
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()

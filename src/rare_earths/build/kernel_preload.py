@@ -16,10 +16,10 @@ import altair  # noqa: F401
 import pandas  # noqa: F401
 
 import rare_earths.book  # noqa: F401
-import rare_earths.chapters  # noqa: F401
-import rare_earths.charts  # noqa: F401
+import rare_earths.book.setup  # noqa: F401
+import rare_earths.figures.charts  # noqa: F401
 import rare_earths.figures  # noqa: F401
-import rare_earths.registry  # noqa: F401
+import rare_earths.numbers.registry  # noqa: F401
 
 def load_ipython_extension(ipython) -> None:  # noqa: ARG001 - IPython's extension hook
     """Nothing to do: importing this module was the point."""

@@ -23,7 +23,7 @@ Price floor (the DoD–MP Materials agreement of 2025-07-10):
 * the top-up is zero at any market price at or above the floor: the break-even market price
   is the floor itself.
 
-Every function accepts NumPy arrays as well as numbers (for :mod:`rare_earths.scenarios`) and
+Every function accepts NumPy arrays as well as numbers (for :mod:`rare_earths.analysis.scenarios`) and
 rejects negative or non-finite money, fractions outside [0, 5] and ``low > high``.
 """
 
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rare_earths.parameters import (
+from rare_earths.params.core import (
     ParameterError,
     Ranged,
     check_fraction,
@@ -250,7 +250,7 @@ def min_volume_for_payback_t(capex_usd_m, payback_years, price_usd_per_kg):
     revenue is margin (zero operating cost, no tax, no discounting), so any real volume needed is
     larger: a lower bound.
     """
-    from rare_earths.parameters import check_years
+    from rare_earths.params.core import check_years
 
     capex = check_money("capex_usd_m", capex_usd_m)
     years = check_years("payback_years", payback_years)

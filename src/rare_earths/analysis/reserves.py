@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rare_earths.parameters import ParameterError, Ranged, check_quantity
-from rare_earths.shares import WORLD, share_pct, share_upper_bound, usgs_world_total
+from rare_earths.params.core import ParameterError, Ranged, check_quantity
+from rare_earths.analysis.shares import WORLD, share_pct, share_upper_bound, usgs_world_total
 
 def mi_resources(supply: pd.DataFrame, country: str, edition: str = "MCS 2026") -> tuple[float, str, str]:
     """A country's measured-and-indicated resources (t REO, bound, source_id) from the USGS rows.
@@ -113,7 +113,7 @@ def reserve_rank(supply: pd.DataFrame, country: str, edition: str = "MCS 2026") 
 
 def reserve_share(supply: pd.DataFrame, country: str = "China", edition: str = "MCS 2026") -> Ranged:
     """A country's share of world reserves (percent): ``<=`` bound where the world total is ``>``."""
-    from rare_earths.shares import usgs_country_value
+    from rare_earths.analysis.shares import usgs_country_value
 
     total, bound = usgs_world_total(supply, edition, "reserves")
     part = usgs_country_value(supply, edition, "reserves", country)

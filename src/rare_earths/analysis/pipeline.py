@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rare_earths.parameters import ParameterError, check_date, check_int, check_quantity
+from rare_earths.params.core import ParameterError, check_date, check_int, check_quantity
 
 PROMISE_STATUSES = ("met", "past_due_unconfirmed", "due", "pending")
 

@@ -29,7 +29,7 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-from rare_earths.schema import STAGES, VERDICTS
+from rare_earths.data.schema import STAGES, VERDICTS
 
 #: How each verdict is shown in tables and figures ("not_found" -> "not found").
 VERDICT_LABELS: dict[str, str] = {v: v.replace("_", " ") for v in VERDICTS}
@@ -88,13 +88,13 @@ def _present(value) -> bool:
 
 
 def _claims(data=None) -> pd.DataFrame:
-    from rare_earths.dataset import load_table
+    from rare_earths.data.load import load_table
 
     return load_table("claims", data).sort_values("claim_id", kind="stable").reset_index(drop=True)
 
 
 def _sources(data=None) -> pd.DataFrame:
-    from rare_earths.dataset import load_table
+    from rare_earths.data.load import load_table
 
     return load_table("sources", data).set_index("source_id", drop=False)
 
@@ -321,7 +321,7 @@ def glue_facts(facts: Mapping[str, str]) -> dict[str, str]:
 def sources_frame(data=None) -> pd.DataFrame:
     """Every source for display: ``source id``, ``producer``, ``title``, ``edition``, ``version``,
     ``published`` (at its known precision), ``kind``, ``licence`` and ``url``; by producer, then date."""
-    from rare_earths.citation import published_text
+    from rare_earths.book.citation import published_text
 
     sources = _sources(data).reset_index(drop=True)
     rows = [{
@@ -346,7 +346,7 @@ def _bounded(value: float, bound: str) -> str:
 def revisions_frame(data=None) -> pd.DataFrame:
     """The revision notes for display: ``quantity``, ``unit``, ``old`` and ``new`` (edition: value),
     ``change`` (new − old, same unit) and ``note``; in the table's order."""
-    from rare_earths.dataset import load_table
+    from rare_earths.data.load import load_table
 
     rev = load_table("revisions", data)
     rows = [{
@@ -374,7 +374,7 @@ _CFF_TYPE_LABELS = {"book": "Book", "data": "Data set", "dataset": "Data set", "
 
 def citation_cff_path() -> Path:
     """``CITATION.cff`` at the top of the source checkout."""
-    from rare_earths.chapters import book_root
+    from rare_earths.book.setup import book_root
 
     return book_root() / "CITATION.cff"
 

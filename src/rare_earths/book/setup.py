@@ -1,7 +1,7 @@
 """The book's chapters as the package sees them: where they are and how they take parameters.
 
 A chapter notebook has one cell tagged ``parameters`` that assigns each parameter declared for
-it in :mod:`rare_earths.parameters` (``None`` stands for "the declared default", used where the
+it in :mod:`rare_earths.params.core` (``None`` stands for "the declared default", used where the
 default is read from the data or is the build date). Its next code cell calls::
 
     P = chapter_setup("cost-gap", globals())
@@ -18,9 +18,9 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from rare_earths.parameters import CHAPTERS, ParameterError, chapter_parameters, check_cross, get_parameter
+from rare_earths.params.core import CHAPTERS, ParameterError, chapter_parameters, check_cross, get_parameter
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/rare_earths
 
 
 def book_root() -> Path:

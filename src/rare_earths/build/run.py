@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from rare_earths import __version__
-from rare_earths.chapters import book_root, chapter_path, check_chapter_overrides, chapter_setup
-from rare_earths.parameters import ParameterError, parse_assignments
-from rare_earths.parameters import plain as _jsonable
+from rare_earths.book.setup import book_root, chapter_path, check_chapter_overrides, chapter_setup
+from rare_earths.params.core import ParameterError, parse_assignments
+from rare_earths.params.core import plain as _jsonable
 
 
 class RunError(RuntimeError):
@@ -40,7 +40,7 @@ class RunError(RuntimeError):
 
 def data_version(folder: Path | None = None) -> str:
     """Content hash of the curated tables (first 12 hex digits of SHA-256 over every CSV)."""
-    from rare_earths.dataset import data_dir
+    from rare_earths.data.load import data_dir
 
     digest = hashlib.sha256()
     for path in sorted(data_dir(folder).glob("*.csv")):
@@ -100,12 +100,12 @@ def resolve_myst_roles(nb: dict) -> None:
 
     For a page outside the book: ``{glue:md}`key``` becomes the glued value recorded in the
     executed notebook (Markdown, rendered in place), ``{numref}`fig-x``` a link ``[Figure N](#fig-x)``
-    to the figure (numbered as :mod:`rare_earths.page` numbers them), ``{cite:p}`` "(producer,
+    to the figure (numbered as :mod:`rare_earths.build.page` numbers them), ``{cite:p}`` "(producer,
     year)", ``{doc}`name``` and ``{ref}`` their text (the other chapters are not next to the page).
     """
     import functools
 
-    from rare_earths.page import joined, numbered_figures
+    from rare_earths.build.page import joined, numbered_figures
 
     glued: dict[str, str] = {}
     for cell in nb.get("cells", ()):
@@ -120,8 +120,8 @@ def resolve_myst_roles(nb: dict) -> None:
     @functools.cache
     def citation_labels() -> tuple[dict, dict]:
         # Only chapters that cite pay for reading the sources table (it imports pandas).
-        from rare_earths.citation import year_suffixes
-        from rare_earths.dataset import load_table
+        from rare_earths.book.citation import year_suffixes
+        from rare_earths.data.load import load_table
 
         table = load_table("sources")
         suffix = year_suffixes(table)  # the same 2025a/2025b as the book's bibliography
@@ -160,8 +160,8 @@ def resolve_myst_roles(nb: dict) -> None:
 
 def standalone_html(notebook_path: Path) -> str:
     """The executed notebook as one HTML page whose charts render with no network."""
-    from rare_earths.offline import offline_head_html
-    from rare_earths.page import notebook_page, read_notebook
+    from rare_earths.build.offline import offline_head_html
+    from rare_earths.build.page import notebook_page, read_notebook
 
     nb = read_notebook(notebook_path)
     resolve_myst_roles(nb)
@@ -182,7 +182,7 @@ def run_chapter(
     kernel = None
     try:
         # The kernel starts first and imports what the chapter needs while this process imports
-        # papermill and prepares the run (see rare_earths.kernel_preload).
+        # papermill and prepares the run (see rare_earths.build.kernel_preload).
         kernel = _start_kernel(notebook.parent)
         import papermill as pm
         from papermill.exceptions import PapermillExecutionError
@@ -199,9 +199,9 @@ def run_chapter(
             # resolve the defaults, import the page exporter, load the sources table (for the
             # page's citations; it imports pandas), read the Vega bundle, hash the data.
             resolved = chapter_setup(chapter, overrides)
-            import rare_earths.page  # noqa: F401
-            from rare_earths.dataset import load_table
-            from rare_earths.offline import choose_vl_version, wrapped_bundle
+            import rare_earths.build.page  # noqa: F401
+            from rare_earths.data.load import load_table
+            from rare_earths.build.offline import choose_vl_version, wrapped_bundle
 
             load_table("sources")
             wrapped_bundle(choose_vl_version(None)[0])
@@ -286,7 +286,7 @@ def _start_kernel(cwd: Path) -> _LaunchedKernel:
     command = [
         sys.executable, "-m", "ipykernel_launcher", "-f", str(connection_file),
         # By name only: importing the module here would import pandas and Altair in this process.
-        "--IPKernelApp.extensions=['rare_earths.kernel_preload']",
+        "--IPKernelApp.extensions=['rare_earths.build.kernel_preload']",
         # A run needs no input history (IPython would otherwise write it to ~/.ipython).
         "--HistoryManager.enabled=False",
     ]

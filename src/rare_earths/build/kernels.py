@@ -40,7 +40,7 @@ class ForkServerError(RuntimeError):
 
 
 class ForkServer:
-    """A ``python -m rare_earths.kernel_fork`` child that forks kernels on request (one per line)."""
+    """A ``python -m rare_earths.build.kernels`` child that forks kernels on request (one per line)."""
 
     def __init__(self, python: str | None = None):
         self.python = python or sys.executable
@@ -56,7 +56,7 @@ class ForkServer:
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env.setdefault(name, "1")
         self._proc = subprocess.Popen(
-            [self.python, "-m", "rare_earths.kernel_fork"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            [self.python, "-m", "rare_earths.build.kernels"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             env=env, text=True, bufsize=1, start_new_session=True,
         )
         threading.Thread(target=self._wait_ready, name="kernel-fork-ready", daemon=True).start()
@@ -192,7 +192,7 @@ def _serve() -> None:  # pragma: no cover - runs in the server process; tested t
 
     # Start the kernels as `python -m ipykernel_launcher` would: without this process's folder on
     # sys.path (the kernel's shell puts its own working folder there) and without the book's
-    # package, which `-m rare_earths.kernel_fork` imported and each chapter imports itself.
+    # package, which `-m rare_earths.build.kernels` imported and each chapter imports itself.
     if sys.path and (sys.path[0] in ("", os.getcwd())):
         del sys.path[0]
     for name in [m for m in sys.modules if m == "rare_earths" or m.startswith("rare_earths.")]:

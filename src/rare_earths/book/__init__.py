@@ -2,7 +2,7 @@
 
 Numbers in prose are never typed: a chapter calls :func:`glue_numbers` once, and the text uses
 ``{glue:md}`costs.us_extra_cost_usd_per_kg_low``` (the value as the registry displays it) or
-``{glue:md}`costs.us_extra_cost_usd_per_kg_low.range``` (its low–high range). Because the glued text comes from :func:`rare_earths.registry.compute_numbers`, the
+``{glue:md}`costs.us_extra_cost_usd_per_kg_low.range``` (its low–high range). Because the glued text comes from :func:`rare_earths.numbers.registry.compute_numbers`, the
 book and ``rare-earths numbers`` with the same parameters print the same figures.
 """
 
@@ -13,7 +13,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from rare_earths.parameters import PARAMETERS
+from rare_earths.params.core import PARAMETERS
 
 
 def _overrides(params: dict | None) -> dict:
@@ -43,7 +43,7 @@ def glue_numbers(params: dict | None = None, ids: Iterable[str] | None = None,
     unknown = [p for p in parts if p not in GLUE_PARTS]
     if unknown:
         raise ValueError(f"parts={unknown}: glue_numbers glues {', '.join(GLUE_PARTS)}")
-    from rare_earths.registry import compute_numbers, domains_of, select
+    from rare_earths.numbers.registry import compute_numbers, domains_of, select
 
     ids = list(ids) if ids else None
     if domains is None and ids:

@@ -15,7 +15,7 @@ import re
 import pandas as pd
 
 from rare_earths import BOOK_TITLE, BOOK_YEAR, __version__
-from rare_earths.dataset import load_table
+from rare_earths.data.load import load_table
 
 STYLES = ("text", "markdown", "bibtex")
 
@@ -150,7 +150,7 @@ def cite_claim(claim_id: str, style: str = "text", data=None) -> str:
 
 
 def _params_text(params: dict) -> str:
-    from rare_earths.parameters import plain
+    from rare_earths.params.core import plain
 
     return ", ".join(f"{k}={plain(v)}" for k, v in sorted(params.items()))
 
@@ -159,7 +159,7 @@ def cite_number(number_id: str, style: str = "text", overrides: dict | None = No
     """Citation of a key number: its value and unit, formula, the original producers, the parameters."""
     _check_style(style)
     from rare_earths.figures import non_default
-    from rare_earths.registry import UnknownNumberError, get_number
+    from rare_earths.numbers.registry import UnknownNumberError, get_number
 
     try:
         number = get_number(number_id, overrides, data)

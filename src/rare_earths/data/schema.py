@@ -6,7 +6,7 @@ the primary key and the foreign keys. Two things are generated from these declar
 * ``data/datapackage.json``, the Frictionless Data Package descriptor that describes the
   CSV files to anyone who does not use this package (``rare-earths validate`` checks that
   the shipped descriptor equals the generated one, so the two cannot drift apart);
-* the pandera schemas that :mod:`rare_earths.dataset` enforces whenever a table is loaded.
+* the pandera schemas that :mod:`rare_earths.data.load` enforces whenever a table is loaded.
 
 Conventions: units live in column names (``_t_reo``, ``_usd_per_kg``, ``_usd_m``, ``_pct``)
 and in each field's ``unit``; ranges are kept as ``low``/``high`` pairs; ``bound`` says

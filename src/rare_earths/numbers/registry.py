@@ -8,7 +8,7 @@ that print it and the seed claims it checks. Chapters glue numbers from here and
 
 ``compute_numbers(overrides)`` recomputes everything (or only some domains: ``domains=["costs"]``)
 from the dataset and the parameters
-(:mod:`rare_earths.parameters`); it is deterministic for given data, overrides and ``as_of``
+(:mod:`rare_earths.params.core`); it is deterministic for given data, overrides and ``as_of``
 (the default ``as_of`` is the build date: set ``SOURCE_DATE_EPOCH`` or pass ``as_of`` to pin it).
 
 Where a number is undefined for the chosen parameters (no money counted yet at an early
@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Mapping
 
 import pandas as pd
 
-from rare_earths.parameters import CHAPTERS, PARAMETERS, ParameterError, parse_assignments, resolve_lazily
+from rare_earths.params.core import CHAPTERS, PARAMETERS, ParameterError, parse_assignments, resolve_lazily
 
 BOUND_PREFIX = {"=": "", "<=": "<=", ">=": ">=", ">": ">", "<": "<", "~": "~"}
 
@@ -133,7 +133,7 @@ class _Context:
 
     def table(self, name: str) -> pd.DataFrame:
         if name not in self._tables:
-            from rare_earths.dataset import load_table
+            from rare_earths.data.load import load_table
 
             self._tables[name] = load_table(name, self.data)
         return self._tables[name]
@@ -144,7 +144,7 @@ def _n(v: float, d: int = 0) -> str:
 
 
 def _shares(ctx: _Context) -> list[KeyNumber]:
-    from rare_earths import shares as sh
+    from rare_earths.analysis import shares as sh
 
     supply, ss = ctx.table("usgs_country_supply"), ctx.table("stage_shares")
     out = []
@@ -313,7 +313,7 @@ def _shares(ctx: _Context) -> list[KeyNumber]:
 
 
 def _reserves(ctx: _Context) -> list[KeyNumber]:
-    from rare_earths import reserves as rs
+    from rare_earths.analysis import reserves as rs
 
     supply, claims, revisions = ctx.table("usgs_country_supply"), ctx.table("claims"), ctx.table("revisions")
     usgs26, usgs25 = "usgs_mcs_2026_ree", "usgs_mcs_2025_ree"
@@ -518,8 +518,8 @@ def _reserves(ctx: _Context) -> list[KeyNumber]:
 
 
 def _costs(ctx: _Context) -> list[KeyNumber]:
-    from rare_earths import costs as co
-    from rare_earths.parameters import usgs_ndpr_average
+    from rare_earths.analysis import costs as co
+    from rare_earths.params.core import usgs_ndpr_average
 
     p = ctx.params
     prices = ctx.table("prices")
@@ -637,7 +637,7 @@ def _costs(ctx: _Context) -> list[KeyNumber]:
 
 
 def _rebuild(ctx: _Context) -> list[KeyNumber]:
-    from rare_earths import rebuild as rb
+    from rare_earths.analysis import rebuild as rb
 
     p = ctx.params
     commitments = ctx.table("commitments")
@@ -734,7 +734,7 @@ def _rebuild(ctx: _Context) -> list[KeyNumber]:
         why = f"undefined at as_of={as_of:%Y-%m-%d}: {summary.status.replace('_', ' ')}"
         for id_, unit, label in (("rebuild.elapsed_years", "years", "Years from the first counted announcement"),
                                  ("rebuild.need_to_date_usd_bn", "USD bn", "Money the estimate implies by as_of")):
-            out.append(KeyNumber(id_, None, unit, label, "see rare_earths.rebuild", (seed,),
+            out.append(KeyNumber(id_, None, unit, label, "see rare_earths.analysis.rebuild", (seed,),
                                  scope_params + ("rebuild_total_usd_bn", "rebuild_years"), chapters=("rebuild",),
                                  status=why))
     if summary.status == "computed":
@@ -762,14 +762,14 @@ def _rebuild(ctx: _Context) -> list[KeyNumber]:
         for id_, unit, label in (("rebuild.pace_usd_bn_per_year", "USD bn/yr", "Observed pace of money announced"),
                                  ("rebuild.years_to_reach_at_pace", "years", "Years to reach the estimate at the observed pace"),
                                  ("rebuild.need_to_pace_ratio", "x", "Annual need as a multiple of the observed pace")):
-            out.append(KeyNumber(id_, None, unit, label, "see rare_earths.rebuild", (seed,),
+            out.append(KeyNumber(id_, None, unit, label, "see rare_earths.analysis.rebuild", (seed,),
                                  scope_params + ("rebuild_total_usd_bn", "rebuild_years"), chapters=("rebuild",),
                                  status=why))
     return out
 
 
 def _pipeline(ctx: _Context) -> list[KeyNumber]:
-    from rare_earths import pipeline as pl
+    from rare_earths.analysis import pipeline as pl
 
     p = ctx.params
     projects, events, supply = ctx.table("projects"), ctx.table("events"), ctx.table("usgs_country_supply")
@@ -850,7 +850,7 @@ def _pipeline(ctx: _Context) -> list[KeyNumber]:
         ))
     sv = projects[projects["project_id"] == "serra_verde_pela_ema"]
     if len(sv) == 1:
-        from rare_earths.shares import usgs_country_value
+        from rare_earths.analysis.shares import usgs_country_value
 
         brazil = usgs_country_value(supply, "MCS 2026", "mine_production", "Brazil", 2025)
         target = float(sv["capacity_high"].iloc[0])
@@ -997,7 +997,7 @@ def run_numbers_command(assignments: list[str], as_json: bool, ids: list[str] | 
     0 on success; 2 with one line ``rare-earths numbers: error: ...`` on stderr for a bad
     parameter or an unknown id; 1 if the data cannot be loaded.
     """
-    from rare_earths.dataset import DataError
+    from rare_earths.data.load import DataError
 
     def fail(message: str, code: int) -> int:
         print(f"rare-earths numbers: error: {message}", file=sys.stderr)

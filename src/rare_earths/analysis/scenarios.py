@@ -1,7 +1,7 @@
 """Uncertainty: Monte Carlo sweeps and tornado tables over the book's uncertain inputs.
 
 Each *model* maps arrays of inputs to arrays of outputs with the same formulas the registry
-uses (:mod:`rare_earths.costs`, :mod:`rare_earths.rebuild`): vectorised with NumPy, no Python
+uses (:mod:`rare_earths.analysis.costs`, :mod:`rare_earths.analysis.rebuild`): vectorised with NumPy, no Python
 loop per draw, so a sweep of a million draws takes a fraction of a second.
 
 Each uncertain input has ``low``, ``central`` and ``high`` and a distribution:
@@ -10,7 +10,7 @@ Each uncertain input has ``low``, ``central`` and ``high`` and a distribution:
 * ``triangular``: most likely at ``central``, falling linearly to zero at ``low`` and ``high``;
 * ``fixed``: always ``central`` (a contract term, or a what-if knob such as the volume).
 
-:func:`default_inputs` builds them from the resolved parameters (:mod:`rare_earths.parameters`)
+:func:`default_inputs` builds them from the resolved parameters (:mod:`rare_earths.params.core`)
 and the data, and says on what basis each range rests; pass your own to explore others.
 
 A *tornado* table moves one input at a time from ``low`` to ``high`` with the others at
@@ -26,8 +26,9 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from rare_earths import costs, rebuild
-from rare_earths.parameters import ParameterError, check_int, check_number, check_range
+from rare_earths.analysis import costs
+from rare_earths.analysis import rebuild
+from rare_earths.params.core import ParameterError, check_int, check_number, check_range
 
 DISTRIBUTIONS = ("uniform", "triangular", "fixed")
 MAX_DRAWS = 50_000_000
@@ -151,8 +152,8 @@ def default_inputs(model: str, params: Mapping | None = None, data=None) -> dict
       the chosen scope;
     * volume, floor, upside share and elapsed time: fixed.
     """
-    from rare_earths.dataset import load_table
-    from rare_earths.parameters import ResolvedParameters, resolve_lazily
+    from rare_earths.data.load import load_table
+    from rare_earths.params.core import ResolvedParameters, resolve_lazily
 
     # Lazily: a model reads only its own parameters, so only their defaults touch the data.
     p = params if isinstance(params, ResolvedParameters) else resolve_lazily(dict(params or {}))

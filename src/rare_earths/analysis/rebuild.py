@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rare_earths.parameters import (
+from rare_earths.params.core import (
     COMMITTED_SCOPES,
     ParameterError,
     check_choice,

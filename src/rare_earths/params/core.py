@@ -6,7 +6,7 @@ allowed range, unit, meaning and the chapters that use it. Defaults may be resol
 dataset (the market price default is the USGS 2024 NdPr oxide average read from ``prices``), so
 the text, the CLI and the charts all start from the same figure.
 
-Every public function of the computation modules (:mod:`rare_earths.shares`, ``reserves``,
+Every public function of the computation modules (:mod:`rare_earths.analysis.shares`, ``reserves``,
 ``costs``, ``rebuild``, ``pipeline``, ``scenarios``) checks its inputs with the helpers here
 (:func:`check_money`, :func:`check_fraction`, :func:`check_range`, ...). A bad value raises
 :class:`ParameterError`, a ``ValueError`` whose message is one line naming the parameter, the
@@ -40,7 +40,7 @@ FRACTION_MIN, FRACTION_MAX = 0.0, 5.0
 #: Dates outside this window are rejected as impossible for this book.
 DATE_MIN, DATE_MAX = _dt.date(1990, 1, 1), _dt.date(2100, 12, 31)
 
-#: What ``committed_scope`` may be; see :mod:`rare_earths.rebuild` for the instrument groups.
+#: What ``committed_scope`` may be; see :mod:`rare_earths.analysis.rebuild` for the instrument groups.
 COMMITTED_SCOPES = ("firm", "firm_conditional", "public", "all")
 
 
@@ -289,7 +289,7 @@ def usgs_ndpr_average(year: int, data=None) -> float:
 
     Where USGS prints a range the midpoint is used. Raises if the table has no such row.
     """
-    from rare_earths.dataset import load_table
+    from rare_earths.data.load import load_table
 
     prices = load_table("prices", data)
     sources = load_table("sources", data).set_index("source_id")
@@ -310,7 +310,7 @@ def _ndpr_rows(prices, kind: str):
 
 def company_output(output_id: str, data=None) -> float:
     """A producer's reported output (t) from the ``company_output`` table."""
-    from rare_earths.dataset import load_table
+    from rare_earths.data.load import load_table
 
     rows = load_table("company_output", data)
     rows = rows[rows["output_id"] == output_id]
@@ -321,7 +321,7 @@ def company_output(output_id: str, data=None) -> float:
 
 def dod_floor_price(data=None) -> float:
     """The DoD–MP Materials NdPr price floor (USD/kg) from the ``prices`` table."""
-    from rare_earths.dataset import load_table
+    from rare_earths.data.load import load_table
 
     rows = _ndpr_rows(load_table("prices", data), "floor")
     if len(rows) != 1:

@@ -1,0 +1,5 @@
+import sys
+
+from rare_earths.build import main
+
+sys.exit(main())
