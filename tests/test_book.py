@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from support import ROOT
 
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 

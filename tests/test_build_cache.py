@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ROOT
+from support import ROOT
 
 PRICES = "chapters/prices.ipynb"
 CLAIMS = "chapters/claims.ipynb"

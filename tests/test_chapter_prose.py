@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import ROOT
+from support import ROOT
 from rare_earths.book.setup import chapter_path
 from rare_earths.figures import list_figures
 from rare_earths.params.core import CHAPTERS

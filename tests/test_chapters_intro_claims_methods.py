@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 import rare_earths
-from conftest import ROOT
+from support import ROOT
 from rare_earths.book import ledger
 from rare_earths.book import interactive_table, interactive_table_html
 from rare_earths.data.load import load_table

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import rare_earths
-from conftest import ROOT
+from support import ROOT
 from rare_earths.figures import charts
 from rare_earths.figures.charts import Figure, FigureError, axis_title, china_emphasis
 

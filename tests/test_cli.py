@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from conftest import DATA, run_cli
+from support import DATA, run_cli
 from rare_earths.data.load import load_table
 
 REQUIRED_CLAIM_FIELDS = {"id", "seed_file", "quote", "value", "low", "high", "unit", "verdict", "authority_source", "authority_value"}

@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
-from conftest import DATA, ROOT
+from support import DATA, ROOT
 from rare_earths.data.load import load_table
 from rare_earths.data.schema import TABLES
 from rare_earths.data.checks import rounding_tolerance

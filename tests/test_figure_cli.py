@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import run_cli
+from support import run_cli
 from rare_earths.figures import build_figure, list_figures
 from rare_earths.numbers.registry import get_number
 

@@ -93,7 +93,7 @@ def test_build_without_fork_still_works(tmp_path):
     import shutil
     import subprocess
 
-    from conftest import ROOT
+    from support import ROOT
 
     book = tmp_path / "book"
     book.mkdir()

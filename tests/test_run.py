@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import DATA, ROOT, run_cli
+from support import DATA, ROOT, run_cli
 from rare_earths.book.setup import chapter_path, parameters_cell
 from rare_earths.params.core import CHAPTERS, chapter_parameters
 from rare_earths.numbers.registry import compute_numbers

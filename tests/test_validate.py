@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from conftest import DATA, read_rows, run_cli, write_rows
+from support import DATA, read_rows, run_cli, write_rows
 from rare_earths.data.schema import TABLES
 
 

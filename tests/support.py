@@ -1,0 +1,39 @@
+"""What the tests share: where the book and its data are, the console command, CSV editing.
+
+Importable from every test module (``pythonpath = ["tests"]`` in pyproject.toml), whatever its folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+CLI = Path(sys.executable).parent / "rare-earths"
+
+
+def run_cli(*args: str, env: dict | None = None, check: bool = False) -> subprocess.CompletedProcess:
+    """Run the installed ``rare-earths`` console script, as a reader would."""
+    full_env = {k: v for k, v in os.environ.items() if k != "RARE_EARTHS_DATA"}
+    full_env.update(env or {})
+    result = subprocess.run([str(CLI), *args], capture_output=True, text=True, env=full_env, timeout=300)
+    if check and result.returncode != 0:
+        raise AssertionError(f"rare-earths {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+    return result
+
+
+def read_rows(path: Path) -> tuple[list[str], list[dict]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def write_rows(path: Path, header: list[str], rows: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
