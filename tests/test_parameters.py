@@ -10,16 +10,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rare_earths.params import core as P
+import rare_earths.params as P
+from rare_earths.params import declarations as D
+from rare_earths.analysis.ranged import Ranged
 from rare_earths.data.load import load_table
-from rare_earths.params.core import ParameterError, parse_assignments, resolve
+from rare_earths.params import ParameterError, parse_assignments, resolve
 
 
 # --- declarations ------------------------------------------------------------------------------
 
 
 def test_every_parameter_is_declared_once_with_chapters_unit_and_description():
-    names = [p.name for p in P._DECLARATIONS]
+    names = [p.name for p in D._DECLARATIONS]
     assert len(names) == len(set(names))
     for p in P.PARAMETERS.values():
         assert p.chapters and set(p.chapters) <= set(P.CHAPTERS), p.name
@@ -180,14 +182,14 @@ def test_check_helpers_reject_with_named_messages(call, expected):
 
 
 def test_ranged():
-    r = P.Ranged(1, 2, 3, "x")
+    r = Ranged(1, 2, 3, "x")
     assert not r.is_point and r.as_dict()["central"] == 2
-    assert P.Ranged.point(4).is_point
-    assert P.Ranged.of([5, 1], 3) == P.Ranged(1, 3, 5)
+    assert Ranged.point(4).is_point
+    assert Ranged.of([5, 1], 3) == Ranged(1, 3, 5)
     with pytest.raises(ParameterError, match="low <= central <= high"):
-        P.Ranged(3, 2, 1)
+        Ranged(3, 2, 1)
     with pytest.raises(ParameterError, match="central=nan"):
-        P.Ranged(0, float("nan"), 1)
+        Ranged(0, float("nan"), 1)
 
 
 # --- properties --------------------------------------------------------------------------------
@@ -236,15 +238,13 @@ def test_cross_rule_is_exactly_low_le_high(low, high):
 
 
 def test_lazy_resolution_checks_overrides_at_once_and_defaults_on_read(monkeypatch):
-    from rare_earths.params import core as P
-
     assert dict(P.resolve_lazily({"cost_gap_high": 0.5})) == P.resolve({"cost_gap_high": 0.5})
     with pytest.raises(P.ParameterError, match="cost_gap_low must not exceed cost_gap_high"):
         P.resolve_lazily({"cost_gap_low": 0.9})  # against the default high, before anything is read
     with pytest.raises(P.ParameterError, match="cost_gap_hihg"):
         P.resolve_lazily({"cost_gap_hihg": 0.5})
     calls = []
-    monkeypatch.setattr(P, "usgs_ndpr_average", lambda year, data=None: calls.append(year) or 55.0)
+    monkeypatch.setattr(D, "usgs_ndpr_average_price", lambda year: calls.append(year) or 55.0)
     lazy = P.resolve_lazily({"cost_gap_high": 0.5})
     assert lazy["cost_gap_high"] == 0.5 and lazy["rebuild_years"] == 15
     assert calls == []  # no default read from the data was needed

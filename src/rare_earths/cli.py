@@ -95,18 +95,6 @@ CLAIM_FIELDS = {
 }
 
 
-def claim_amount(rec: dict) -> str:
-    """A claim's value as printed: '>200 USD bn', '30–40 %', '2025-10-31', '2025-04-01–2025-04-30'."""
-    bound = "" if rec["bound"] == "=" else rec["bound"]
-    if rec["value"] is not None:
-        return f"{bound}{rec['value']:g} {rec['unit']}"
-    if rec["low"] is not None:
-        return f"{bound}{rec['low']:g}–{rec['high']:g} {rec['unit']}"
-    if rec["date_low"] == rec["date_high"]:
-        return f"{bound}{rec['date_low']}"
-    return f"{bound}{rec['date_low']}–{rec['date_high']}"
-
-
 def cmd_claims(args) -> int:
     from rare_earths.data.load import DataError, load_table
     from rare_earths.data.schema import VERDICTS
@@ -119,19 +107,21 @@ def cmd_claims(args) -> int:
         if args.verdict not in VERDICTS:
             return _fail("claims", f"--verdict {args.verdict!r} is not one of {', '.join(VERDICTS)}")
         claims = claims[claims["verdict"] == args.verdict]
+    from rare_earths.format import stated_value
+
     records = [{key: _json_value(row[col]) for key, col in CLAIM_FIELDS.items()} for _, row in claims.iterrows()]
     if args.json:
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return 0
-    for rec in records:
-        print(f"{rec['id']:<5} {rec['verdict']:<12} {claim_amount(rec):<24} {rec['subject']}")
+    for (_, row), rec in zip(claims.iterrows(), records):
+        print(f"{rec['id']:<5} {rec['verdict']:<12} {stated_value(row):<24} {rec['subject']}")
     print(f"{len(records)} claim(s)", file=sys.stderr)
     return 0
 
 
 def cmd_cite(args) -> int:
     from rare_earths.book.citation import CitationError, cite
-    from rare_earths.params.core import ParameterError, parse_assignments
+    from rare_earths.params import ParameterError, parse_assignments
 
     try:
         overrides = parse_assignments(args.param or [])
@@ -147,17 +137,45 @@ def _is_figure_id(text: str) -> bool:
     return "." not in text and bool(FIGURE_ID.fullmatch(text))
 
 
-def cmd_numbers(args) -> int:
-    from rare_earths.numbers.registry import run_numbers_command
+def format_numbers_table(numbers) -> str:
+    """The key numbers as an aligned table: id, value, range, unit, label."""
+    rows = [(n.id, n.display(), n.display_range(), n.unit, n.label if n.value is not None else f"{n.label} [{n.status}]")
+            for n in numbers]
+    head = ("id", "value", "low–high", "unit", "label")
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(4)]
+    return "\n".join(
+        f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]:<{widths[3]}}  {r[4]}".rstrip()
+        for r in [head] + rows)
 
+
+def _print_numbers(args, ids: list[str]) -> int:
+    from rare_earths.data.load import DataError
+    from rare_earths.numbers import UnknownNumberError, compute_numbers, domains_of, select
+    from rare_earths.params import ParameterError, parse_assignments
+
+    try:
+        overrides = parse_assignments(args.param or [])
+        numbers = select(compute_numbers(overrides, domains=domains_of(ids) if ids else None), ids or None)
+    except (ParameterError, UnknownNumberError) as err:
+        return _fail("numbers", str(err.args[0]) if isinstance(err, UnknownNumberError) else str(err))
+    except (DataError, FileNotFoundError) as err:
+        return _fail("numbers", f"cannot load the data: {str(err).splitlines()[0]} (run `rare-earths validate`)", 1)
+    if args.json:
+        print(json.dumps([n.as_dict() for n in numbers], indent=2, ensure_ascii=False))
+    else:
+        print(format_numbers_table(numbers))
+    return 0
+
+
+def cmd_numbers(args) -> int:
     ids = args.ids or []
     figure_ids = [i for i in ids if _is_figure_id(i)]
     if not figure_ids:
-        return run_numbers_command(args.param or [], args.json, ids or None)
+        return _print_numbers(args, ids)
     if len(figure_ids) != len(ids):
         return _fail("numbers", "give either key-number ids or figure ids, not both")
     # A figure id: the numbers it plots (its data), with its citation under the parameters given.
-    from rare_earths.params.core import ParameterError, parse_assignments
+    from rare_earths.params import ParameterError, parse_assignments
 
     try:
         from rare_earths.figures import build_figure
@@ -185,7 +203,7 @@ def cmd_numbers(args) -> int:
 
 
 def cmd_figure(args) -> int:
-    from rare_earths.params.core import ParameterError, parse_assignments
+    from rare_earths.params import ParameterError, parse_assignments
 
     if args.list:
         from rare_earths.figures import build_figure, list_figures
@@ -232,7 +250,7 @@ def cmd_figure(args) -> int:
 
 
 def cmd_params(args) -> int:
-    from rare_earths.params.core import ParameterError, chapter_parameters, plain
+    from rare_earths.params import ParameterError, chapter_parameters, plain
 
     try:
         params = chapter_parameters(args.chapter)
@@ -257,7 +275,7 @@ def cmd_params(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from rare_earths.params.core import ParameterError
+    from rare_earths.params import ParameterError
     from rare_earths.build.run import RunError, run_chapter
 
     try:

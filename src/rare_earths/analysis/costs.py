@@ -34,9 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rare_earths.params.core import (
+from rare_earths.analysis.ranged import Ranged
+from rare_earths.params.checks import (
     ParameterError,
-    Ranged,
     check_fraction,
     check_money,
     check_quantity,
@@ -45,6 +45,11 @@ from rare_earths.params.core import (
 
 KG_PER_T = 1000.0
 USD_PER_USD_M = 1_000_000.0
+
+
+def fraction_to_pct(fraction):
+    """A fraction as percent (``0.3 -> 30``)."""
+    return _out(np.asarray(check_fraction("fraction", fraction)) * 100.0)
 
 
 def _out(x):
@@ -250,9 +255,37 @@ def min_volume_for_payback_t(capex_usd_m, payback_years, price_usd_per_kg):
     revenue is margin (zero operating cost, no tax, no discounting), so any real volume needed is
     larger: a lower bound.
     """
-    from rare_earths.params.core import check_years
+    from rare_earths.params.checks import check_years
 
     capex = check_money("capex_usd_m", capex_usd_m)
     years = check_years("payback_years", payback_years)
     price = check_money("price_usd_per_kg", price_usd_per_kg, positive=True)
     return _out(np.asarray(capex) * USD_PER_USD_M / np.asarray(years) / (np.asarray(price) * KG_PER_T))
+
+
+def floor_multiple_over(floor_usd_per_kg, market_usd_per_kg, comparison_prices) -> Ranged:
+    """The floor as a multiple of the chosen market price, ranged over other comparison prices.
+
+    Central: ``floor / market``; low and high: the smallest and largest of ``floor / p`` over
+    ``comparison_prices`` and the market price itself.
+    """
+    prices = [float(p) for p in comparison_prices]
+    return Ranged.of([floor_multiple(floor_usd_per_kg, p) for p in prices], floor_multiple(floor_usd_per_kg, market_usd_per_kg), "x")
+
+
+def floor_topup_over(floor_usd_per_kg, market_usd_per_kg, volume_t, comparison_prices) -> Ranged:
+    """The DoD top-up a year at the chosen market price, ranged over other comparison prices (USD m/yr)."""
+    prices = [float(p) for p in comparison_prices]
+    return Ranged.of([floor_topup_usd_m_per_year(floor_usd_per_kg, p, volume_t) for p in prices],
+                     floor_topup_usd_m_per_year(floor_usd_per_kg, market_usd_per_kg, volume_t), "USD m/yr")
+
+
+def dod_upside_usd_m_per_year(floor_usd_per_kg, market_usd_per_kg, volume_t, upside_share):
+    """What the DoD receives a year from its upside share when the market is above the floor (USD m/yr)."""
+    return -floor_net_payment_usd_m_per_year(floor_usd_per_kg, market_usd_per_kg, volume_t, upside_share)
+
+
+def payback_volume_range(capex_usd_m_values, payback_years, price_usd_per_kg, central_capex_usd_m) -> Ranged:
+    """:func:`min_volume_for_payback_t` at ``central_capex_usd_m``, ranged over the other capex figures (t/yr)."""
+    vols = [min_volume_for_payback_t(c, payback_years, price_usd_per_kg) for c in capex_usd_m_values]
+    return Ranged.of(vols, min_volume_for_payback_t(central_capex_usd_m, payback_years, price_usd_per_kg), "t/yr")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rare_earths.params.core import ParameterError, check_date, check_int, check_quantity
+from rare_earths.params.checks import ParameterError, check_date, check_int, check_quantity
 
 PROMISE_STATUSES = ("met", "past_due_unconfirmed", "due", "pending")
 
@@ -171,3 +171,25 @@ def capacity_pct_of_output(capacity_t: float, china_output_t: float) -> float:
     out = check_quantity("china_output_t", china_output_t, positive=True)
     return cap / out * 100.0
 
+
+
+def days_between(start, end) -> int:
+    """Whole days from ``start`` to ``end`` (negative when ``end`` is earlier)."""
+    return int((pd.Timestamp(end) - pd.Timestamp(start)).days)
+
+
+def targets_after(statuses: pd.DataFrame, date) -> pd.DataFrame:
+    """The dated project targets (``kind == "project"``) that fall after ``date``."""
+    targets = statuses[statuses["kind"] == "project"]
+    return targets[targets["target_date"] > pd.Timestamp(date)]
+
+
+def capacity_multiple(capacity_t: float, reference_t: float) -> float:
+    """A capacity as a multiple of a reference output (``capacity / reference``, x)."""
+    reference = check_quantity("reference_t", reference_t, positive=True)
+    return float(check_quantity("capacity_t", capacity_t)) / float(reference)
+
+
+def expanded_capacity(capacity_t: float, multiple: float) -> float:
+    """A capacity after an ``n``-fold expansion (``capacity x multiple``)."""
+    return float(check_quantity("capacity_t", capacity_t)) * float(check_quantity("multiple", multiple))

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rare_earths.params.core import (
-    COMMITTED_SCOPES,
+from rare_earths.params.declarations import COMMITTED_SCOPES
+from rare_earths.params.checks import (
     ParameterError,
     check_choice,
     check_date,
@@ -220,3 +220,61 @@ def rebuild_summary(commitments: pd.DataFrame, as_of, scope: str = "all", rebuil
     pace = committed / elapsed
     return Rebuild(day, scope, total, years, need, committed, cover, first, elapsed, pace,
                    years_to_reach(committed, total, pace), total / pace, "computed")
+
+
+@dataclass(frozen=True)
+class RebuildFigures:
+    """Everything the book prints about the rebuild at one date: the chosen scope, its firm-only
+    and everything-announced bounds, and the figures derived from them.
+
+    ``committed_low``/``committed_high``: the smaller of firm-only and the chosen scope, the larger of
+    everything announced and the chosen scope. Months of need, coverage, pace and years to reach are
+    ranged over the same three readings. ``None`` where a figure is undefined at ``as_of``.
+    """
+
+    chosen: Rebuild
+    firm: Rebuild
+    every: Rebuild
+    committed_low: float
+    committed_high: float
+    coverage_low_pct: float
+    coverage_high_pct: float
+    months_of_need: float
+    months_of_need_low: float
+    months_of_need_high: float
+    firm_share_of_announced_pct: float | None
+    need_to_date_usd_bn: float | None
+    pace_low: float | None
+    pace_high: float | None
+    years_to_reach_low: float | None
+    years_to_reach_high: float | None
+    need_to_pace_ratio: float | None
+
+
+def rebuild_figures(commitments: pd.DataFrame, as_of, scope: str, rebuild_total_usd_bn: float,
+                    rebuild_years: float) -> RebuildFigures:
+    """:func:`rebuild_summary` under the chosen scope, firm only and everything, and what follows.
+
+    ``months_of_need = committed / annual_need * 12``; ``firm_share = firm / all announced * 100``;
+    ``need_to_date = annual_need * years elapsed``; ``need_to_pace = annual_need / pace``.
+    """
+    chosen = rebuild_summary(commitments, as_of, scope, rebuild_total_usd_bn, rebuild_years)
+    firm = rebuild_summary(commitments, as_of, "firm", rebuild_total_usd_bn, rebuild_years)
+    every = rebuild_summary(commitments, as_of, "all", rebuild_total_usd_bn, rebuild_years)
+    low = min(firm.committed_usd_bn, chosen.committed_usd_bn)
+    high = max(every.committed_usd_bn, chosen.committed_usd_bn)
+    need = chosen.annual_need_usd_bn
+    computed = [s for s in (firm, chosen, every) if s.status == "computed"]
+    ok = chosen.status == "computed"
+    return RebuildFigures(
+        chosen, firm, every, low, high,
+        coverage_pct(low, chosen.rebuild_total_usd_bn), coverage_pct(high, chosen.rebuild_total_usd_bn),
+        chosen.committed_usd_bn / need * 12.0, low / need * 12.0, high / need * 12.0,
+        firm.committed_usd_bn / every.committed_usd_bn * 100.0 if every.committed_usd_bn > 0 else None,
+        need * chosen.elapsed_years if ok else None,
+        min(s.pace_usd_bn_per_year for s in computed) if ok else None,
+        max(s.pace_usd_bn_per_year for s in computed) if ok else None,
+        min(s.years_to_reach for s in computed) if ok else None,
+        max(s.years_to_reach for s in computed) if ok else None,
+        need / chosen.pace_usd_bn_per_year if ok else None,
+    )

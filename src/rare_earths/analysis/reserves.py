@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rare_earths.params.core import ParameterError, Ranged, check_quantity
+from rare_earths.analysis.ranged import Ranged
+from rare_earths.params.checks import ParameterError, check_quantity
 from rare_earths.analysis.shares import WORLD, share_pct, share_upper_bound, usgs_world_total
 
 def mi_resources(supply: pd.DataFrame, country: str, edition: str = "MCS 2026") -> tuple[float, str, str]:
@@ -303,3 +304,28 @@ def edition_changes(supply: pd.DataFrame, old_edition: str = "MCS 2025", new_edi
                                          "unchanged", "not_available"))}
     out["_o"] = out["kind"].map(order)
     return out.sort_values(["is_world_total", "_o", "country"]).drop(columns="_o").reset_index(drop=True)
+
+
+def share_of_bound(part_t: float, world_lower_bound_t: float) -> float:
+    """A country's share of a ">" world total: an upper bound, ``part / world * 100`` (percent)."""
+    return share_upper_bound(part_t, world_lower_bound_t).central
+
+
+def country_reserves_t(table: pd.DataFrame, country: str) -> float:
+    """A country's reported reserves (t REO) in a :func:`reserves_table`; NA raises."""
+    found = table[table["country"] == country]
+    if found.empty or pd.isna(found["reserves_t"].iloc[0]):
+        edition = found["edition"].iloc[0] if len(found) else table.attrs.get("edition", "?")
+        raise ParameterError(f"country={country}: no reported reserves in {edition}")
+    return float(found["reserves_t"].iloc[0])
+
+
+def rp_row(rp: pd.DataFrame, country: str) -> pd.Series:
+    """One country's row of :func:`reserves_to_production`; an undefined R/P raises with its status."""
+    found = rp[rp["country"] == country]
+    if found.empty:
+        raise ParameterError(f"country={country}: not in the reserves-to-production table")
+    r = found.iloc[0]
+    if r["rp_status"] != "computed":
+        raise ParameterError(f"country={country}: R/P undefined ({r['rp_status']})")
+    return r

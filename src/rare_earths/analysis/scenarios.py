@@ -10,7 +10,7 @@ Each uncertain input has ``low``, ``central`` and ``high`` and a distribution:
 * ``triangular``: most likely at ``central``, falling linearly to zero at ``low`` and ``high``;
 * ``fixed``: always ``central`` (a contract term, or a what-if knob such as the volume).
 
-:func:`default_inputs` builds them from the resolved parameters (:mod:`rare_earths.params.core`)
+:func:`default_inputs` builds them from the resolved parameters (:mod:`rare_earths.params`)
 and the data, and says on what basis each range rests; pass your own to explore others.
 
 A *tornado* table moves one input at a time from ``low`` to ``high`` with the others at
@@ -28,7 +28,7 @@ import pandas as pd
 
 from rare_earths.analysis import costs
 from rare_earths.analysis import rebuild
-from rare_earths.params.core import ParameterError, check_int, check_number, check_range
+from rare_earths.params.checks import ParameterError, check_int, check_number, check_range
 
 DISTRIBUTIONS = ("uniform", "triangular", "fixed")
 MAX_DRAWS = 50_000_000
@@ -153,7 +153,7 @@ def default_inputs(model: str, params: Mapping | None = None, data=None) -> dict
     * volume, floor, upside share and elapsed time: fixed.
     """
     from rare_earths.data.load import load_table
-    from rare_earths.params.core import ResolvedParameters, resolve_lazily
+    from rare_earths.params.resolve import ResolvedParameters, resolve_lazily
 
     # Lazily: a model reads only its own parameters, so only their defaults touch the data.
     p = params if isinstance(params, ResolvedParameters) else resolve_lazily(dict(params or {}))

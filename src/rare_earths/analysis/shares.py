@@ -11,7 +11,7 @@ Formulas (shares in percent, 0–100):
 * share of a country = ``country volume / world volume * 100``;
 * USGS world production totals are rounded (390,000 t is rounded to the nearest 10,000), so a
   share of one carries a range: ``country / (total ± tolerance) * 100`` where the tolerance is
-  half a unit of the total's last significant digit (:func:`rare_earths.data.checks.rounding_tolerance`);
+  half a unit of the total's last significant digit (:func:`rare_earths.data.rounding.rounding_tolerance`);
 * a share of a ``>`` (lower-bound) world total is an upper bound (``<=``);
 * top-3 share = sum of the three largest country shares;
 * Herfindahl–Hirschman index ``HHI = sum(share_i ** 2)`` with shares in percent: 0 to 10,000
@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rare_earths.data.checks import rounding_tolerance  # how USGS rounds world totals
-from rare_earths.params.core import (
+from rare_earths.data.rounding import rounding_tolerance  # how USGS rounds world totals
+from rare_earths.analysis.ranged import Ranged
+from rare_earths.params.checks import (
     ParameterError,
-    Ranged,
     check_quantity,
     check_share_pct,
 )
@@ -454,3 +454,38 @@ def reconcile_seed_shares(stage_shares: pd.DataFrame, seeds: tuple[SeedShare, ..
                 "gap_pp": float(gaps[share_id]), "closest": share_id == best,
             })
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures the key-number registry prints
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShareOfWorld:
+    """A country's share of a USGS world total, with the figures the formula shows."""
+
+    share: Ranged
+    part_t: float
+    total_t: float
+    tolerance_t: float
+
+
+def usgs_mining_share_detail(supply: pd.DataFrame, country: str, edition: str, year: int) -> ShareOfWorld:
+    """:func:`usgs_mining_share` with the country value, the world total and its rounding tolerance."""
+    total, _ = usgs_world_total(supply, edition, "mine_production", year)
+    return ShareOfWorld(usgs_mining_share(supply, country, edition, year),
+                        usgs_country_value(supply, edition, "mine_production", country, year), total,
+                        rounding_tolerance(total))
+
+
+def seed_gap_pp(seed_pct: float, authority_pct: float) -> float:
+    """How many percentage points a seed's share exceeds the authority's (``seed - authority``)."""
+    return float(check_share_pct("seed_pct", seed_pct)) - float(check_share_pct("authority_pct", authority_pct))
+
+
+def lowest_share(frame: pd.DataFrame, column: str = "value_pct") -> pd.Series:
+    """The row of ``frame`` with the smallest share (a "the lowest of these" figure)."""
+    if frame.empty:
+        raise ParameterError("lowest_share: no rows to choose from")
+    return frame.loc[frame[column].astype(float).idxmin()]

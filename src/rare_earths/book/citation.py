@@ -16,6 +16,8 @@ import pandas as pd
 
 from rare_earths import BOOK_TITLE, BOOK_YEAR, __version__
 from rare_earths.data.load import load_table
+from rare_earths.format import present as _present
+from rare_earths.format import published_text, source_reference
 
 STYLES = ("text", "markdown", "bibtex")
 
@@ -24,10 +26,6 @@ _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 
 class CitationError(LookupError):
     """Unknown id or style."""
-
-
-def _present(value) -> bool:
-    return value is not None and not (isinstance(value, float) and pd.isna(value)) and value is not pd.NA and str(value) != ""
 
 
 def _bib_escape(text: str) -> str:
@@ -75,12 +73,6 @@ def bibtex_entry(row: pd.Series, year_suffix: str = "") -> str:
     fields.append(("note", _bib_escape(note)))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@{kind}{{{row['source_id']},\n{body}\n}}\n"
-
-
-def published_text(row: pd.Series) -> str:
-    """The publication date at the precision it is known (2025-11-07, 2025-11 or 2025)."""
-    fmt = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}[row["date_precision"]]
-    return row["date_published"].strftime(fmt)
 
 
 def bibtex_file(data: str | os.PathLike | None = None) -> str:
@@ -150,7 +142,7 @@ def cite_claim(claim_id: str, style: str = "text", data=None) -> str:
 
 
 def _params_text(params: dict) -> str:
-    from rare_earths.params.core import plain
+    from rare_earths.params import plain
 
     return ", ".join(f"{k}={plain(v)}" for k, v in sorted(params.items()))
 
@@ -158,8 +150,8 @@ def _params_text(params: dict) -> str:
 def cite_number(number_id: str, style: str = "text", overrides: dict | None = None, data=None) -> str:
     """Citation of a key number: its value and unit, formula, the original producers, the parameters."""
     _check_style(style)
-    from rare_earths.figures import non_default
-    from rare_earths.numbers.registry import UnknownNumberError, get_number
+    from rare_earths.params import non_default
+    from rare_earths.numbers import UnknownNumberError, get_number
 
     try:
         number = get_number(number_id, overrides, data)
@@ -205,9 +197,7 @@ def cite_figure(figure_id: str, style: str = "text", overrides: dict | None = No
 
 
 def _short_source(source_id: str, data=None) -> str:
-    row = _source_row(source_id, data)
-    edition = f" ({row['edition']}{', version ' + row['version'] if _present(row['version']) else ''})" if _present(row["edition"]) else ""
-    return f"{row['producer_short']}, {row['title']}{edition}, {published_text(row)}"
+    return source_reference(_source_row(source_id, data))
 
 
 FIGURE_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)+")

@@ -1,7 +1,7 @@
-"""The book's chapters as the package sees them: where they are and how they take parameters.
+"""How a chapter takes its parameters.
 
 A chapter notebook has one cell tagged ``parameters`` that assigns each parameter declared for
-it in :mod:`rare_earths.params.core` (``None`` stands for "the declared default", used where the
+it in :mod:`rare_earths.params` (``None`` stands for "the declared default", used where the
 default is read from the data or is the build date). Its next code cell calls::
 
     P = chapter_setup("cost-gap", globals())
@@ -13,49 +13,9 @@ the parameter, the value and what is allowed) and returns the resolved parameter
 
 from __future__ import annotations
 
-import ast
-import json
-from pathlib import Path
 from typing import Any, Mapping
 
-from rare_earths.params.core import CHAPTERS, ParameterError, chapter_parameters, check_cross, get_parameter
-
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/rare_earths
-
-
-def book_root() -> Path:
-    """Top of the source checkout (where ``_config.yml`` and ``chapters/`` are)."""
-    root = _PACKAGE_DIR.parent.parent
-    if not (root / "_config.yml").is_file() or not (root / "chapters").is_dir():
-        raise FileNotFoundError(
-            f"the book's chapters are not here ({root}): running chapters needs a source checkout of the book"
-        )
-    return root
-
-
-def chapter_path(chapter: str) -> Path:
-    """The notebook of a chapter slug (``cost-gap`` -> ``chapters/cost-gap.ipynb``)."""
-    if chapter not in CHAPTERS:
-        import difflib
-
-        close = difflib.get_close_matches(chapter, CHAPTERS, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        raise ParameterError(f"chapter={chapter}: unknown chapter{hint}; chapters are: {', '.join(CHAPTERS)}")
-    return book_root() / "chapters" / f"{chapter}.ipynb"
-
-
-def kernel_config():
-    """Config for the Jupyter kernels the package starts (build, ``rare-earths run``).
-
-    ipykernel 7.3+ warns on every start when its ZMQ sockets use TCP without encryption; the
-    Python kernelspec declares CurveZMQ support, so ``auto`` has jupyter_client provision keys.
-    Kernel and client run on the same machine either way; this only keeps the output clean.
-    """
-    from traitlets.config import Config
-
-    config = Config()
-    config.KernelManager.transport_encryption = "auto"
-    return config
+from rare_earths.params import ParameterError, chapter_parameters, check_cross, get_parameter
 
 
 def chapter_setup(chapter: str, namespace: Mapping[str, Any]) -> dict:
@@ -86,19 +46,3 @@ def check_chapter_overrides(chapter: str, overrides: Mapping[str, Any]) -> None:
         get_parameter(name)  # unknown anywhere: raises with its own suggestion
         allowed = ", ".join(names) if names else "none"
         raise ParameterError(f"{name}: not a parameter of chapter {chapter!r} (it takes: {allowed})")
-
-
-def parameters_cell(notebook: Path) -> dict[str, Any]:
-    """The assignments of a notebook's ``parameters`` cell, as Python values (literals only)."""
-    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
-    cells = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
-    if len(cells) != 1:
-        raise ValueError(f"{notebook}: expected one cell tagged 'parameters', found {len(cells)}")
-    source = "".join(cells[0]["source"])
-    values = {}
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            values[node.targets[0].id] = ast.literal_eval(node.value)
-        else:
-            raise ValueError(f"{notebook}: the parameters cell may hold only NAME = literal lines")
-    return values

@@ -384,7 +384,7 @@ async def _execute_one(job: Job, settings: Settings, roots, excluded, fork_serve
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    from rare_earths.book.setup import kernel_config
+    from rare_earths.build.paths import kernel_config
 
     nb = copy.deepcopy(job.nb)
     meta = nb.metadata.get("execution", {})

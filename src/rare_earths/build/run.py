@@ -29,24 +29,15 @@ from pathlib import Path
 from typing import Any
 
 from rare_earths import __version__
-from rare_earths.book.setup import book_root, chapter_path, check_chapter_overrides, chapter_setup
-from rare_earths.params.core import ParameterError, parse_assignments
-from rare_earths.params.core import plain as _jsonable
+from rare_earths.book.setup import check_chapter_overrides, chapter_setup
+from rare_earths.build.paths import book_root, chapter_path
+from rare_earths.data.load import data_version
+from rare_earths.params import ParameterError, parse_assignments
+from rare_earths.params import plain as _jsonable
 
 
 class RunError(RuntimeError):
     """A run that could not complete; the message is one line."""
-
-
-def data_version(folder: Path | None = None) -> str:
-    """Content hash of the curated tables (first 12 hex digits of SHA-256 over every CSV)."""
-    from rare_earths.data.load import data_dir
-
-    digest = hashlib.sha256()
-    for path in sorted(data_dir(folder).glob("*.csv")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 def parameters_hash(chapter: str, overrides: dict) -> str:

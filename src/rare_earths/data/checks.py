@@ -26,24 +26,10 @@ import pandas as pd
 
 from rare_earths import __version__
 from rare_earths.data.load import Problem, data_dir, read_table
+from rare_earths.data.rounding import rounding_tolerance
 from rare_earths.data.schema import TABLES, datapackage_descriptor
 
 DATAPACKAGE = "datapackage.json"
-
-
-def rounding_tolerance(total: float) -> float:
-    """Half a unit of the last non-zero significant digit of a published, rounded total.
-
-    USGS rounds world totals (390,000 is rounded to the nearest 10,000: tolerance 5,000;
-    376,000 to the nearest 1,000: tolerance 500).
-    """
-    if total == 0:
-        return 0.0
-    place = 1
-    value = int(round(abs(total)))
-    while value % (place * 10) == 0:
-        place *= 10
-    return place / 2
 
 
 def _line(index) -> int:

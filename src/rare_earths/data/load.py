@@ -277,3 +277,14 @@ def clear_cache() -> None:
 
 def source_ids(data: str | os.PathLike | None = None) -> set[str]:
     return set(load_table("sources", data)["source_id"])
+
+
+def data_version(folder: str | os.PathLike | None = None) -> str:
+    """Content hash of the curated tables (first 12 hex digits of SHA-256 over every CSV)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(data_dir(folder).glob("*.csv")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]

@@ -7,7 +7,7 @@ Each figure is a function in a submodule named after its chapter's domain (``fig
             parameters=())
     def reserves_ranked(params: dict) -> charts.Figure: ...
 
-``params`` maps every parameter name to its value (:func:`rare_earths.params.core.resolve_lazily`:
+``params`` maps every parameter name to its value (:func:`rare_earths.params.resolve_lazily`:
 a default is read from the data only when the builder asks for it); the function uses only the
 names it declares in ``parameters``. :func:`build_figure` resolves the
 parameters, builds the :class:`~rare_earths.figures.charts.Figure` and records the non-default
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any, Callable
 
-from rare_earths.params.core import PARAMETERS, ParameterError, plain, resolve_lazily
+from rare_earths.params import PARAMETERS, ParameterError, non_default, resolve_lazily
 
 #: Submodules holding figure definitions (imported on first use: altair is heavy).
 SUBMODULES = ("shares", "reserves", "costs", "rebuild", "pipeline", "claims")
@@ -111,11 +111,6 @@ def get_figure_def(id: str) -> FigureDef:
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise ParameterError(f"figure={id}: unknown figure{hint}; see `rare-earths figure --list`")
     return FIGURES[id]
-
-
-def non_default(params: Mapping, names: tuple[str, ...]) -> dict:
-    """The subset of ``params`` among ``names`` that differs from the declared defaults."""
-    return {k: plain(params[k]) for k in names if k in params and params[k] != PARAMETERS[k].resolve_default()}
 
 
 def build_figure(id: str, params: dict | None = None):

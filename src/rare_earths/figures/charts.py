@@ -73,6 +73,8 @@ import altair as alt
 import pandas as pd
 
 import rare_earths
+from rare_earths.format import present as _present
+from rare_earths.format import source_reference as source_text
 
 # --------------------------------------------------------------------------------------------
 # Theme
@@ -223,29 +225,10 @@ class FigureError(ValueError):
     """A Figure is missing something it must have; the message names the field."""
 
 
-def _present(value: Any) -> bool:
-    return value is not None and value is not pd.NA and not (isinstance(value, float) and pd.isna(value)) and str(value).strip() != ""
-
-
 def _source_table() -> pd.DataFrame:
     from rare_earths.data.load import load_table
 
     return load_table("sources").set_index("source_id", drop=False)
-
-
-def source_text(row: pd.Series) -> str:
-    """``USGS, Rare earths, in Mineral Commodity Summaries 2026 (MCS 2026, version 1.3, 2026-02-06)``."""
-    details = []
-    if _present(row.get("edition")):
-        details.append(str(row["edition"]))
-    if _present(row.get("version")):
-        details.append(f"version {row['version']}")
-    date = row.get("date_published")
-    if _present(date):
-        precision = row.get("date_precision") if _present(row.get("date_precision")) else "day"
-        details.append(pd.Timestamp(date).strftime({"year": "%Y", "month": "%Y-%m"}.get(str(precision), "%Y-%m-%d")))
-    tail = f" ({', '.join(details)})" if details else ""
-    return f"{row['producer_short']}, {row['title']}{tail}"
 
 
 def _quantitative_axes_without_unit(spec: Any, path: str = "") -> list[str]:

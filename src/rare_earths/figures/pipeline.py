@@ -14,7 +14,9 @@ import pandas as pd
 
 from rare_earths.figures import charts
 from rare_earths.analysis import pipeline as pl
+from rare_earths.analysis.pipeline import days_between
 from rare_earths.data.load import load_table
+from rare_earths.format import TextFact
 from rare_earths.figures import figure
 
 #: Status -> (label, colour, shape). Colours from Okabe-Ito; shapes differ for every status.
@@ -266,16 +268,14 @@ def undated_table() -> pd.DataFrame:
     })
 
 
-def text_facts(params: dict) -> dict[str, str]:
-    """Dates and status words for the chapter's prose (glued as ``pipeline.text.*``; Markdown-safe)."""
-    from rare_earths.book import _md_escape
-
+def text_facts(params: dict) -> list[TextFact]:
+    """Dates and status words for the chapter's prose (glued as ``pipeline.text.*``)."""
     events = load_table("events").set_index("event_id")
     susp = events.loc["mofcom_2025_11_07_suspension"]
     controls = events.loc["mofcom_2025_04_04_export_controls"]
     as_of = pd.Timestamp(params["as_of"])
     state = event_state(susp["date"], susp["end_date"], as_of)
-    days_left = (susp["end_date"] - as_of).days
+    days_left = days_between(as_of, susp["end_date"])  # = the key number pipeline.suspension_days_left
     status = {
         "event_not_yet": f"had not yet been announced (it came on {susp['date']:%Y-%m-%d})",
         "event_in_force": (f"was in force, with {days_left:,} days to run" if days_left != 1 else
@@ -284,13 +284,11 @@ def text_facts(params: dict) -> dict[str, str]:
                         if days_left != -1 else "had passed its end date the day before; the dataset records no "
                         "extension"),
     }[state]
-    facts = {
-        "pipeline.text.as_of": f"{as_of:%Y-%m-%d}",
-        "pipeline.text.suspension_start": f"{susp['date']:%Y-%m-%d}",
-        "pipeline.text.suspension_end": f"{susp['end_date']:%Y-%m-%d}",
-        "pipeline.text.suspension_status": status,
-        "pipeline.text.measures_date": f"{events.loc['mofcom_2025_10_09_measures', 'date']:%Y-%m-%d}",
-        "pipeline.text.april_controls_date": f"{controls['date']:%Y-%m-%d}",
-        "pipeline.text.due_window": f"{params['due_window_days']:,}",
-    }
-    return {k: _md_escape(v) for k, v in facts.items()}
+    return [
+        TextFact("pipeline.text.as_of", f"{as_of:%Y-%m-%d}", "date"),
+        TextFact("pipeline.text.suspension_start", f"{susp['date']:%Y-%m-%d}", "date"),
+        TextFact("pipeline.text.suspension_end", f"{susp['end_date']:%Y-%m-%d}", "date"),
+        TextFact("pipeline.text.suspension_status", status, "words", ("pipeline.suspension_days_left",)),
+        TextFact("pipeline.text.measures_date", f"{events.loc['mofcom_2025_10_09_measures', 'date']:%Y-%m-%d}", "date"),
+        TextFact("pipeline.text.april_controls_date", f"{controls['date']:%Y-%m-%d}", "date"),
+    ]

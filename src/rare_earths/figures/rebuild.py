@@ -19,8 +19,9 @@ from rare_earths.figures import charts
 from rare_earths.analysis import rebuild as rb
 from rare_earths.analysis import scenarios as sc
 from rare_earths.data.load import load_table
+from rare_earths.format import TextFact
 from rare_earths.figures import figure
-from rare_earths.params.core import ParameterError
+from rare_earths.params import ParameterError
 
 #: Instrument groups in the order the scopes add them, with their labels and colours.
 GROUP_ORDER = ("firm", "conditional", "grant_programmes", "private")
@@ -429,29 +430,24 @@ REASONS = {
 }
 
 
-def text_facts(params: dict) -> dict[str, str]:
-    """Dates and words for the chapter's prose (glued as ``rebuild.text.*``), computed from the data.
-
-    Values are Markdown-safe (escaped), never empty.
-    """
-    from rare_earths.book import _md_escape
-
+def text_facts(params: dict) -> list[TextFact]:
+    """Dates and words for the chapter's prose (glued as ``rebuild.text.*``), computed from the data."""
     commitments = load_table("commitments")
     summary = rb.rebuild_summary(commitments, params["as_of"], params["committed_scope"],
                                  params["rebuild_total_usd_bn"], params["rebuild_years"])
     first = summary.first_date
-    facts = {
-        "rebuild.text.as_of": f"{params['as_of']:%Y-%m-%d}",
-        "rebuild.text.scope": params["committed_scope"],
-        "rebuild.text.scope_words": SCOPE_LABELS[params["committed_scope"]],
-        "rebuild.text.first_date": f"{first:%Y-%m-%d}" if isinstance(first, _dt.date) else "(none yet)",
-        "rebuild.text.pace_status": {
+    return [
+        TextFact("rebuild.text.as_of", f"{params['as_of']:%Y-%m-%d}", "date"),
+        TextFact("rebuild.text.scope", params["committed_scope"], "identifier"),
+        TextFact("rebuild.text.scope_words", SCOPE_LABELS[params["committed_scope"]]),
+        TextFact("rebuild.text.first_date", f"{first:%Y-%m-%d}", "date") if isinstance(first, _dt.date)
+        else TextFact("rebuild.text.first_date", "(none yet)"),
+        TextFact("rebuild.text.pace_status", {
             "computed": "the money counted divided by the years elapsed",
             "no_commitments": "undefined: nothing is counted at this date",
             "no_time_elapsed": "undefined: no time has passed since the first announcement",
-        }[summary.status],
-    }
-    return {k: _md_escape(v) for k, v in facts.items()}
+        }[summary.status]),
+    ]
 
 
 def commitments_table(params: dict) -> pd.DataFrame:

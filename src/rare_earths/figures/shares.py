@@ -17,6 +17,7 @@ import pandas as pd
 from rare_earths.figures import charts
 from rare_earths.analysis import shares as sh
 from rare_earths.data.load import load_table
+from rare_earths.format import edition_label
 from rare_earths.figures import figure
 
 #: Stages from the ground to the customer, as the charts order them.
@@ -45,9 +46,7 @@ def _sources() -> pd.DataFrame:
 
 def _source_name(source_id: str, edition: str) -> str:
     """``USGS MCS 2026 v1.3``, ``IEA GCMO 2025``, ``IEA commentary 2025-10-23``, ``Roskill 2020``."""
-    producer = str(_sources().loc[source_id, "producer_short"])
-    edition = str(edition)
-    return edition if edition.lower().startswith(producer.lower()) else f"{producer} {edition}"
+    return edition_label(_sources().loc[source_id, "producer_short"], edition)
 
 
 def _basket_labels(frame: pd.DataFrame) -> dict[str, str]:

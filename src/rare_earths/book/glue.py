@@ -1,0 +1,101 @@
+"""The one glue channel from the package to the prose.
+
+Numbers in prose are never typed. A chapter glues the registry's numbers with
+:func:`glue_numbers` and the text uses ``{glue:md}`ID``` (the value as the registry displays
+it), ``{glue:md}`ID.range``` (its low–high range), ``{glue:md}`ID.ordinal``` (a rank: ``5th``)
+or ``{glue:md}`ID.plain``` (a bounded value without its bound, for prose that words the bound:
+"up to ..."). Dates and words (a status, a scope, the book's version) go through
+:func:`glue_text`, as :class:`~rare_earths.format.TextFact` objects that say what kind of text
+they are and which registry numbers they embed. Both escape the same way, and both use
+myst-nb's public ``glue``, so what the book prints and what ``rare-earths numbers`` prints
+cannot disagree.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Iterable
+
+from rare_earths.format import TextFact
+from rare_earths.params import PARAMETERS
+
+#: What :func:`glue_numbers` can glue per number, and what it glues unless asked.
+GLUE_PARTS = ("value", "range", "unit", "label")
+DEFAULT_GLUE_PARTS = ("value", "range")
+
+
+def _overrides(params: dict | None) -> dict:
+    return {k: v for k, v in (params or {}).items() if k in PARAMETERS}
+
+
+def glue_numbers(params: dict | None = None, ids: Iterable[str] | None = None,
+                 domains: Iterable[str] | None = None, parts: Iterable[str] = DEFAULT_GLUE_PARTS) -> dict:
+    """Compute the registry under ``params`` and glue each number (display only in the page text).
+
+    ``domains`` (``["costs"]``) computes only those parts of the registry, so the chapter reads
+    only the tables they need: the build then re-executes it only when one of those changes.
+    ``ids`` selects numbers (and implies their domains). Everything when both are None.
+
+    Keys glued per number ``ID``: ``ID`` (value with bound, e.g. ``>13.3``) and ``ID.range``
+    (``1.2–4.4``, or the value when not ranged); ranks also ``ID.ordinal`` and bounded numbers
+    ``ID.plain``; with ``parts`` also ``ID.unit`` and ``ID.label``. Returns ``{id: KeyNumber}``
+    so a chapter can also use the numbers in code.
+    """
+    parts = tuple(parts)
+    unknown = [p for p in parts if p not in GLUE_PARTS]
+    if unknown:
+        raise ValueError(f"parts={unknown}: glue_numbers glues {', '.join(GLUE_PARTS)}")
+    from rare_earths.numbers import compute_numbers, domains_of, select
+
+    ids = list(ids) if ids else None
+    if domains is None and ids:
+        domains = domains_of(ids)
+    numbers = select(compute_numbers(_overrides(params), domains=domains), ids)
+    for n in numbers:
+        for key, text in number_glue(n, parts).items():
+            glue_markdown(key, escape_markdown(text))
+    return {n.id: n for n in numbers}
+
+
+def number_glue(n, parts: Iterable[str] = DEFAULT_GLUE_PARTS) -> dict[str, str]:
+    """The glue keys of one number and their text (see :func:`glue_numbers`)."""
+    out = {}
+    for part in parts:
+        if part == "value":
+            out[n.id] = n.display()
+        elif part == "range":
+            out[f"{n.id}.range"] = n.display_range() or n.display()
+        else:
+            out[f"{n.id}.{part}"] = n.unit if part == "unit" else n.label
+    if n.unit == "rank" and n.value is not None:
+        out[f"{n.id}.ordinal"] = n.display_ordinal()
+    if n.bound != "=" and n.value is not None:
+        out[f"{n.id}.plain"] = n.display_plain()
+    return out
+
+
+def glue_text(facts: Iterable[TextFact]) -> dict[str, str]:
+    """Glue dates and words for the prose (escaped Markdown, shown only where the prose uses them)."""
+    out = {}
+    for fact in facts:
+        if not isinstance(fact, TextFact):
+            raise TypeError(f"glue_text takes TextFact objects, not {type(fact).__name__} (key {fact!r})")
+        glue_markdown(fact.key, escape_markdown(fact.text))
+        out[fact.key] = fact.text
+    return out
+
+
+def glue_markdown(name: str, markdown: str) -> None:
+    """Glue Markdown under ``name`` for ``{glue:md}`name``` (myst-nb's own ``glue``, not displayed)."""
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    glue(name, Markdown(markdown), display=False)
+
+
+def escape_markdown(text: str) -> str:
+    """Glued Markdown is parsed: escape the characters that would turn data text into markup."""
+    out = html.escape(str(text), quote=False)
+    for ch in "\\`*_[]#|":
+        out = out.replace(ch, "\\" + ch)
+    return out

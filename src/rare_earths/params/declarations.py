@@ -1,0 +1,283 @@
+"""The book's adjustable assumptions, each declared once.
+
+A *parameter* is an input a reader may change (``rare-earths numbers -p cost_gap_high=0.5``, a
+notebook's parameter cell). Each is declared once in :data:`PARAMETERS` with its type, default,
+allowed range, unit, meaning and the chapters that use it. A default may be read from the
+dataset (the market price default is the USGS 2024 NdPr oxide average in ``prices``, through
+:mod:`rare_earths.data.queries`), so the text, the CLI and the charts start from the same figure.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from rare_earths import CHAPTERS
+from rare_earths.params.checks import (
+    DATE_MAX, DATE_MIN, FRACTION_MAX, FRACTION_MIN, ParameterError, _fail, check_choice, check_date, check_int,
+    check_number, plain,
+)
+
+#: What ``committed_scope`` may be; see :mod:`rare_earths.analysis.rebuild` for the instrument groups.
+COMMITTED_SCOPES = ("firm", "firm_conditional", "public", "all")
+
+
+def build_date() -> _dt.date:
+    """The build date: ``SOURCE_DATE_EPOCH`` (reproducible builds) if set, else today (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return _dt.datetime.fromtimestamp(int(epoch), tz=_dt.timezone.utc).date()
+        except (ValueError, OverflowError, OSError):
+            raise ParameterError(f"SOURCE_DATE_EPOCH={epoch}: must be a whole number of seconds since 1970-01-01") from None
+    return _dt.datetime.now(tz=_dt.timezone.utc).date()
+
+
+def _tables(*names: str) -> list:
+    from rare_earths.data.load import load_table
+
+    return [load_table(name) for name in names]
+
+
+def usgs_ndpr_average_price(year: int) -> float:
+    """The USGS annual average NdPr oxide price for ``year`` (USD/kg), from ``prices``."""
+    from rare_earths.data import queries
+
+    return float(queries.usgs_ndpr_average(*_tables("prices", "sources"), year)["price_usd_per_kg"])
+
+
+def dod_floor_price() -> float:
+    """The DoD–MP Materials NdPr price floor (USD/kg), from ``prices``."""
+    from rare_earths.data import queries
+
+    return float(queries.floor_row(*_tables("prices"))["price_low_usd_per_kg"])
+
+
+def mp_ndpr_output_2024() -> float:
+    """MP Materials' reported 2024 NdPr oxide output (t), from ``company_output``."""
+    from rare_earths.data import queries
+
+    return queries.company_output(*_tables("company_output"), "mp_2024_ndpr_oxide")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One adjustable assumption.
+
+    ``kind`` selects the check and the wording of errors: ``fraction``, ``money``, ``quantity``,
+    ``years``, ``count``, ``date`` or ``choice``. ``default`` is a value or a zero-argument
+    callable (resolved from the dataset when first needed). ``basis`` says where the default
+    comes from; ``sources`` lists the source ids it rests on.
+    """
+
+    name: str
+    type: type
+    kind: str
+    default: Any
+    unit: str
+    description: str
+    chapters: tuple[str, ...]
+    basis: str = ""
+    sources: tuple[str, ...] = ()
+    minimum: Any = None
+    maximum: Any = None
+    choices: tuple[str, ...] | None = None
+    example: str = ""
+
+    def __post_init__(self):
+        unknown = set(self.chapters) - set(CHAPTERS)
+        if unknown:  # pragma: no cover - a declaration error, caught by the tests
+            raise ValueError(f"parameter {self.name}: unknown chapters {sorted(unknown)}")
+
+    # -- what is allowed ----------------------------------------------------------------------
+    @property
+    def allowed(self) -> str:
+        """Human wording of what the parameter accepts (used in errors and listings)."""
+        upto = "" if self.maximum is None or self.kind in ("fraction", "years", "count", "date") else f" up to {self.maximum:,.0f}"
+        if self.kind == "fraction":
+            return f"a fraction between {self.minimum:g} and {self.maximum:g}"
+        if self.kind == "money":
+            return f"a finite, non-negative amount in {self.unit}{upto}"
+        if self.kind == "money_positive":
+            return f"a finite amount > 0 in {self.unit}{upto}"
+        if self.kind == "quantity":
+            return f"a finite, non-negative quantity in {self.unit}{upto}"
+        if self.kind == "years":
+            return f"a whole number of years between {self.minimum} and {self.maximum}"
+        if self.kind == "count":
+            return f"a whole number between {self.minimum} and {self.maximum}"
+        if self.kind == "date":
+            return f"a date (YYYY-MM-DD) between {self.minimum.isoformat()} and {self.maximum.isoformat()}"
+        if self.kind == "choice":
+            return f"one of {', '.join(self.choices or ())}"
+        raise AssertionError(self.kind)  # pragma: no cover
+
+    def check(self, value: Any) -> Any:
+        """Validate an already typed value; returns it normalised (float, int, date or str).
+
+        Raises :class:`ParameterError` ``"NAME=VALUE: must be ..."`` otherwise.
+        """
+        name = self.name
+        if self.kind in ("fraction", "money", "money_positive", "quantity"):
+            minimum = 0.0 if self.minimum is None else self.minimum
+            return check_number(name, value, minimum, self.maximum, allowed="must be " + self.allowed,
+                                exclusive_minimum=self.kind == "money_positive")
+        if self.kind in ("years", "count"):
+            try:
+                return check_int(name, value, self.minimum, self.maximum)
+            except ParameterError:
+                raise _fail(name, value, "must be " + self.allowed) from None
+        if self.kind == "date":
+            return check_date(name, value, self.minimum, self.maximum)
+        if self.kind == "choice":
+            return check_choice(name, value, self.choices or ())
+        raise AssertionError(self.kind)  # pragma: no cover
+
+    def parse(self, text: str) -> Any:
+        """Convert the text of ``NAME=VALUE`` to a checked, typed value."""
+        raw = text.strip()
+        if raw == "":
+            raise ParameterError(f"{self.name}=: missing value (expected {self.allowed}{self._eg()})")
+        if self.type is float:
+            try:
+                value = float(raw.replace("_", ""))
+            except ValueError:
+                raise _fail(self.name, raw, f"not a number (expected {self.allowed})") from None
+        elif self.type is int:
+            try:
+                value = float(raw.replace("_", ""))
+            except ValueError:
+                raise _fail(self.name, raw, f"not a whole number (expected {self.allowed})") from None
+        elif self.type is _dt.date:
+            value = raw  # check_date parses and rejects 2025-02-30
+        else:
+            value = raw
+        return self.check(value)
+
+    def _eg(self) -> str:
+        return f", e.g. {self.name}={self.example}" if self.example else ""
+
+    def resolve_default(self) -> Any:
+        value = self.default() if callable(self.default) else self.default
+        return self.check(value)
+
+    def as_dict(self) -> dict:
+        default = self.default if not callable(self.default) else None
+        return {
+            "name": self.name,
+            "type": self.type.__name__,
+            "kind": self.kind,
+            "default": plain(default),
+            "default_from_data": callable(self.default),
+            "unit": self.unit,
+            "allowed": self.allowed,
+            "description": self.description,
+            "basis": self.basis,
+            "sources": list(self.sources),
+            "chapters": list(self.chapters),
+        }
+
+
+_MONEY_MAX = 1e6  # USD/kg: nothing rare-earth costs a thousand dollars a gram
+_VOLUME_MAX = 1e7  # t/yr: 25 times world mine production (390,000 t REO in 2025e)
+_BN_MAX = 1e5  # USD bn: a hundred trillion dollars
+
+_DECLARATIONS = (
+    Parameter(
+        "cost_gap_low", float, "fraction", 0.30, "fraction",
+        "Low end of the US cost disadvantage in rare-earth separation (0.30 = US costs 30 % more than China's).",
+        ("cost-gap", "claims", "intro"),
+        basis="The seed article's '30–40% higher' (SMM, 2025-09-18); no authority gives a figure.",
+        sources=("smm_2025_09_18",), minimum=FRACTION_MIN, maximum=FRACTION_MAX, example="0.25",
+    ),
+    Parameter(
+        "cost_gap_high", float, "fraction", 0.40, "fraction",
+        "High end of the US cost disadvantage in rare-earth separation (0.40 = 40 % more).",
+        ("cost-gap", "claims", "intro"),
+        basis="The seed article's '30–40% higher' (SMM, 2025-09-18); no authority gives a figure.",
+        sources=("smm_2025_09_18",), minimum=FRACTION_MIN, maximum=FRACTION_MAX, example="0.5",
+    ),
+    Parameter(
+        "china_cost_usd_per_kg", float, "money", lambda: usgs_ndpr_average_price(2024), "USD/kg NdPr oxide",
+        "ASSUMPTION, not a fact: China's unit cost of producing separated NdPr oxide. No authority "
+        "publishes one. The default is the USGS 2024 average NdPr oxide price (USD 55/kg), taken as a "
+        "ceiling on Chinese cost: 2024 was the lowest annual average since 2020 and Chinese producers "
+        "kept supplying at it. The true cost is probably lower; try lower values.",
+        ("cost-gap", "methods"),
+        basis="Proxy: USGS MCS 2026 annual average NdPr oxide price, 2024 (a ceiling, not a measured cost).",
+        sources=("usgs_mcs_2026_ree",), maximum=_MONEY_MAX, example="40",
+    ),
+    Parameter(
+        "floor_price_usd_per_kg", float, "money", dod_floor_price, "USD/kg NdPr oxide",
+        "The NdPr oxide price floor the US Department of Defense guarantees MP Materials for ten years.",
+        ("cost-gap", "claims", "intro"),
+        basis="MP Materials press release and 8-K, 2025-07-10: USD 110/kg.",
+        sources=("mp_2025_07_10_dod",), maximum=_MONEY_MAX, example="110",
+    ),
+    Parameter(
+        "market_price_usd_per_kg", float, "money", lambda: usgs_ndpr_average_price(2024), "USD/kg NdPr oxide",
+        "The NdPr oxide market price the floor is compared with. Default: the USGS 2024 annual average.",
+        ("cost-gap", "claims"),
+        basis="USGS MCS 2026, NdPr oxide annual average price 2024 (Argus): USD 55/kg.",
+        sources=("usgs_mcs_2026_ree",), maximum=_MONEY_MAX, example="69",
+    ),
+    Parameter(
+        "volume_t", float, "quantity", mp_ndpr_output_2024, "t/yr NdPr oxide",
+        "Annual volume the cost gap and the floor top-up apply to. Default: MP Materials' 2024 NdPr oxide output.",
+        ("cost-gap",),
+        basis="MP Materials full-year 2024 results (2025-02-20): 1,294 t NdPr oxide.",
+        sources=("mp_2024_results",), maximum=_VOLUME_MAX, example="10000",
+    ),
+    Parameter(
+        "dod_upside_share", float, "fraction", 0.30, "fraction",
+        "Share of the upside the DoD takes when the market price is above the floor.",
+        ("cost-gap",),
+        basis="MP Materials press release, 2025-07-10: DoD takes 30 % of the upside above the floor.",
+        sources=("mp_2025_07_10_dod",), minimum=0.0, maximum=1.0, example="0.3",
+    ),
+    Parameter(
+        "rebuild_total_usd_bn", float, "money_positive", 200.0, "USD bn",
+        "Investment needed to rebuild a complete non-Chinese rare-earth chain (the article says 'over $200 billion').",
+        ("rebuild", "claims", "intro"),
+        basis="The seed article (SMM, 2025-09-18); not found in authoritative sources: the article's estimate.",
+        sources=("smm_2025_09_18",), maximum=_BN_MAX, example="300",
+    ),
+    Parameter(
+        "rebuild_years", int, "years", 15, "years",
+        "Years the rebuild takes (the article says 15).",
+        ("rebuild", "claims", "intro"),
+        basis="The seed article (SMM, 2025-09-18); not found in authoritative sources: the article's estimate.",
+        sources=("smm_2025_09_18",), minimum=1, maximum=100, example="20",
+    ),
+    Parameter(
+        "committed_scope", str, "choice", "all", "",
+        "Which announced money counts as committed: firm (equity, loans, grants, incentives), "
+        "firm_conditional (+ conditional loans), public (+ government grant programmes), "
+        "all (+ private financing and capex).",
+        ("rebuild",),
+        basis="The book's choice: 'all' shows the most generous reading of the money announced.",
+        choices=COMMITTED_SCOPES, example="firm",
+    ),
+    Parameter(
+        "as_of", _dt.date, "date", build_date, "date",
+        "The date at which money is counted and promises are judged. Default: the build date "
+        "(SOURCE_DATE_EPOCH if set, else today).",
+        ("rebuild", "pipeline", "claims"),
+        basis="Build date.", minimum=DATE_MIN, maximum=DATE_MAX, example="2026-06-30",
+    ),
+    Parameter(
+        "due_window_days", int, "count", 90, "days",
+        "A promise whose target date is at most this many days ahead is 'due' rather than 'pending'.",
+        ("pipeline",),
+        basis="The book's choice: about a quarter.", minimum=0, maximum=3650, example="180",
+    ),
+)
+
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in _DECLARATIONS}
+
+#: Cross-parameter rules: (low, high) pairs that must satisfy low <= high.
+RANGE_PAIRS = (("cost_gap_low", "cost_gap_high"),)
+
+
