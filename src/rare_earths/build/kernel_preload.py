@@ -15,11 +15,11 @@ from __future__ import annotations
 import altair  # noqa: F401
 import pandas  # noqa: F401
 
-import rare_earths.book  # noqa: F401
-import rare_earths.book.setup  # noqa: F401
-import rare_earths.figures.charts  # noqa: F401
+import rare_earths.book  # noqa: F401  (the chapter API: glue, tables, setup, citations)
 import rare_earths.figures  # noqa: F401
-import rare_earths.numbers.registry  # noqa: F401
+import rare_earths.figures.charts  # noqa: F401
+import rare_earths.numbers  # noqa: F401
+
 
 def load_ipython_extension(ipython) -> None:  # noqa: ARG001 - IPython's extension hook
     """Nothing to do: importing this module was the point."""

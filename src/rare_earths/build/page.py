@@ -30,7 +30,6 @@ from typing import Callable
 
 from markdown_it import MarkdownIt
 
-from rare_earths import GLUE_MIME_PREFIX  # the prefix book.glue_markdown writes
 
 #: The first of these that an output has is shown.
 OUTPUT_MIME_PRIORITY = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown", "text/plain")
@@ -86,9 +85,12 @@ def cell_tags(cell: dict) -> set[str]:
 
 
 def is_glue_output(output: dict) -> bool:
-    """A value recorded with ``glue`` for the MyST roles: only papermill-record mimetypes."""
-    data = output.get("data") or {}
-    return bool(data) and all(key.startswith(GLUE_MIME_PREFIX) for key in data)
+    """A value recorded with ``myst_nb.glue(..., display=False)`` for the MyST roles (not shown).
+
+    ``glue`` names the value in the output's ``scrapbook`` metadata and, when it is not to be
+    displayed, gives every mimetype a prefix (``mime_prefix``)."""
+    scrap = (output.get("metadata") or {}).get("scrapbook") or {}
+    return bool(scrap.get("name")) and bool(scrap.get("mime_prefix"))
 
 
 def _figure_metadata(cell: dict) -> dict | None:

@@ -170,11 +170,14 @@ def run_chapter(
     target, explicit = _final_folder(chapter, overrides, out)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{chapter}-", suffix=".partial", dir=target.parent))
-    kernel = None
+    kernel = token = spec_folder = None
     try:
         # The kernel starts first and imports what the chapter needs while this process imports
         # papermill and prepares the run (see rare_earths.build.kernel_preload).
-        kernel = _start_kernel(notebook.parent)
+        from rare_earths.build import kernels
+
+        # By name only: importing the preload module here would import pandas and Altair in this process.
+        token, kernel = kernels.prelaunch(notebook.parent, extensions=("rare_earths.build.kernel_preload",))
         import papermill as pm
         from papermill.exceptions import PapermillExecutionError
 
@@ -192,12 +195,14 @@ def run_chapter(
             resolved = chapter_setup(chapter, overrides)
             import rare_earths.build.page  # noqa: F401
             from rare_earths.data.load import load_table
-            from rare_earths.build.offline import choose_vl_version, wrapped_bundle
+            from rare_earths.build.offline import wrapped_bundle
+            from rare_earths.figures.charts import vegalite_version
 
             load_table("sources")
-            wrapped_bundle(choose_vl_version(None)[0])
+            wrapped_bundle(vegalite_version())
             return resolved, data_version()
 
+        spec_folder = Path(tempfile.mkdtemp(prefix="rare-earths-kernelspec-"))
         pool = ThreadPoolExecutor(max_workers=1)
         resolved_future = pool.submit(prepare)
         pool.shutdown(wait=False)
@@ -206,12 +211,13 @@ def run_chapter(
                 str(notebook),
                 str(executed),
                 parameters={k: _jsonable(v) for k, v in overrides.items()},
-                kernel_name="python3",
                 progress_bar=not quiet,
                 cwd=str(notebook.parent),
                 log_output=False,
                 request_save_on_cell_execute=False,  # one write at the end, not one per cell
-                km=_adopt(kernel),
+                kernel_name="python3",  # what the saved notebook names; the kernel itself comes from km
+                # papermill's client takes the prelaunched kernel through its manager (public API).
+                km=kernels.kernel_manager(token, spec_folder),
             )
         except PapermillExecutionError as err:
             raise RunError(
@@ -221,7 +227,7 @@ def run_chapter(
             detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
             raise RunError(f"chapter {chapter!r} could not be executed: {type(err).__name__}: {detail}") from err
         finally:
-            _stop_kernel(kernel)
+            _stop(kernel, token, spec_folder)
             kernel = None
         resolved, version = resolved_future.result()  # before the export, which needs what it loaded
         (tmp / f"{chapter}.html").write_text(standalone_html(executed), encoding="utf-8")
@@ -239,7 +245,8 @@ def run_chapter(
         (tmp / "params.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         final = _publish(tmp, target, explicit)
     except BaseException:
-        _stop_kernel(kernel)
+        if kernel is not None:
+            _stop(kernel, token, spec_folder)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if not quiet:
@@ -247,84 +254,19 @@ def run_chapter(
     return final
 
 
-class _LaunchedKernel:
-    """A kernel process started by :func:`_start_kernel`, before jupyter_client is imported."""
+def _stop(kernel, token: str, spec_folder: Path | None) -> None:
+    """Stop the prelaunched kernel at once (the notebook is written) and remove its folders."""
+    from rare_earths.build import kernels
 
-    def __init__(self, process: subprocess.Popen, connection_file: Path, folder: Path):
-        self.process, self.connection_file, self.folder = process, connection_file, folder
-        self.manager = None  # the jupyter_client manager that adopts it (see _adopt)
-
-
-def _start_kernel(cwd: Path) -> _LaunchedKernel:
-    """Launch the chapter's kernel at once, with the chapters' imports preloaded; do not wait for it.
-
-    Started with ``subprocess`` rather than jupyter_client, whose import alone takes longer
-    than this whole launch: the kernel's start-up then overlaps with everything this process
-    still does (importing papermill, preparing the page). It talks over Unix sockets in a
-    private temporary folder (no TCP port, nothing to encrypt) and watches this process
-    (``JPY_PARENT_PID``), so it exits with it. :func:`_adopt` hands it to papermill.
-    """
-    import secrets
-
-    folder = Path(tempfile.mkdtemp(prefix="rare-earths-kernel-"))
-    connection_file = folder / "kernel.json"
-    info = {"transport": "ipc", "ip": str(folder / "ipc"), "shell_port": 1, "iopub_port": 2, "stdin_port": 3,
-            "control_port": 4, "hb_port": 5, "key": secrets.token_hex(32), "signature_scheme": "hmac-sha256",
-            "kernel_name": "python3"}
-    fd = os.open(connection_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(info, fh)
-    command = [
-        sys.executable, "-m", "ipykernel_launcher", "-f", str(connection_file),
-        # By name only: importing the module here would import pandas and Altair in this process.
-        "--IPKernelApp.extensions=['rare_earths.build.kernel_preload']",
-        # A run needs no input history (IPython would otherwise write it to ~/.ipython).
-        "--HistoryManager.enabled=False",
-    ]
-    env = dict(os.environ, JPY_PARENT_PID=str(os.getpid()))
-    process = subprocess.Popen(command, cwd=str(cwd), env=env, stdin=subprocess.DEVNULL, start_new_session=True)
-    return _LaunchedKernel(process, connection_file, folder)
-
-
-def _adopt(kernel: _LaunchedKernel):
-    """A jupyter_client ``AsyncKernelManager`` for the running kernel, for papermill's ``km=``.
-
-    Its provisioner holds the process, so the manager reports a kernel (``has_kernel``) and
-    papermill's client connects to it instead of starting another.
-    """
-    import uuid
-
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_client.provisioning import LocalProvisioner
-
-    km = AsyncKernelManager(kernel_name="python3", transport="ipc", connection_file=str(kernel.connection_file))
-    km.load_connection_file()
-    km.kernel_id = str(uuid.uuid4())
-    provisioner = LocalProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
-    provisioner.process = kernel.process
-    provisioner.pid = provisioner.pgid = kernel.process.pid  # a session leader (start_new_session)
-    provisioner.connection_info = km.get_connection_info()
-    km.provisioner = provisioner
-    kernel.manager = km
-    return km
-
-
-def _stop_kernel(kernel: _LaunchedKernel | None) -> None:
-    """Stop a kernel that :func:`_start_kernel` launched and remove its folder (sockets, connection file)."""
-    if kernel is None:
-        return
     try:
-        # The notebook is written: stop the process at once (jupyter_client's forced shutdown
-        # does the same, then polls for the exit every 0.1 s).
         if kernel.process.poll() is None:
             kernel.process.kill()
         kernel.process.wait(timeout=10)
-        if kernel.manager is not None:
-            from jupyter_core.utils import run_sync
-
-            run_sync(kernel.manager.cleanup_resources)()
     finally:
-        shutil.rmtree(kernel.folder, ignore_errors=True)
+        kernel.cleanup()
+        kernels.unregister_launcher(token)
+        if spec_folder is not None:
+            shutil.rmtree(spec_folder, ignore_errors=True)
 
 
 __all__ = ["RunError", "ParameterError", "run_chapter", "plan_run", "data_version", "standalone_html"]

@@ -20,13 +20,12 @@ A figure
 table, ``caption`` names the source and its vintage, ``sources`` are ids of ``data/sources.csv``.
 ``to_svg()`` / ``to_png(scale=2)`` (vl-convert) and ``csv_text()`` are deterministic (identical bytes
 for identical inputs). ``show()`` (or a bare ``fig`` at the end of a cell) displays ONE notebook
-output: the interactive chart (Altair's ``universal`` HTML template with a stable div id
-``chart-<id>``, no random ``altair-viz-<hex>``, so a rebuild gives identical HTML and nbval strict
-mode does not trip), then the caption, a "Download the data (CSV)" link (a ``data:text/csv;base64``
+output: the interactive chart (a container with the stable id ``chart-<id>``, so a rebuild gives
+identical HTML and nbval strict mode does not trip), then the caption, a "Download the data (CSV)" link (a ``data:text/csv;base64``
 URL with ``download="<id>.csv"``: works offline from disk) and the citation text. All text is
 HTML-escaped. In the built book the chart renders offline through ``_ext/vega_offline.py``.
-Importing this module also enables the Altair renderer ``"rare_earths"`` (:func:`stable_html_renderer`):
-plain ``alt.Chart`` outputs get a div id derived from the spec instead of a random one, and SVG.
+The chart's HTML is the book's own (:meth:`Figure.chart_html`): a container, the spec as escaped
+JSON and one call to vega-embed; no Altair HTML template and no CDN loader.
 
 Numbered figures and ``{numref}`` (checked with myst-nb 1.4.0)
 -------------------------------------------------------------
@@ -154,25 +153,33 @@ def theme() -> dict[str, Any]:
 alt.theme.register(THEME_NAME, enable=True)(theme)
 
 
-def stable_html_renderer(spec: dict, **metadata) -> dict[str, str]:
-    """Altair's "html" renderer with a div id derived from the spec (no random ``altair-viz-<uuid>``).
+def vegalite_version() -> str:
+    """The Vega-Lite version (``major.minor``) vl-convert renders and bundles for Altair's specs.
 
-    Enabled as Altair renderer ``"rare_earths"`` on import, with the book's embed options (SVG), so
-    plain charts displayed in a notebook are deterministic too and render through the offline extension.
-    Two identical charts on one page share an id: Altair's script targets its own preceding div first.
+    Altair's own Vega-Lite version if vl-convert has it, else vl-convert's newest of the same
+    major version (else its newest).
     """
-    from altair.utils.mimebundle import spec_to_mimebundle
+    import vl_convert as vlc
 
-    digest = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:20]
-    options = {"mode": "vega-lite", "template": "universal", "vega_version": alt.VEGA_VERSION,
-               "vegaembed_version": alt.VEGAEMBED_VERSION, "vegalite_version": alt.VEGALITE_VERSION}
-    options.update(metadata)
-    options["output_div"] = f"altair-viz-{digest}"
-    return spec_to_mimebundle(spec, format="html", **options)
+    available = list(vlc.get_vegalite_versions())
+    wanted = ".".join(alt.VEGALITE_VERSION.split(".")[:2])
+    if wanted in available:
+        return wanted
+    same_major = [v for v in available if v.split(".")[0] == wanted.split(".")[0]]
+    return (same_major or available)[-1]
 
 
-alt.renderers.register(THEME_NAME, stable_html_renderer)
-alt.renderers.enable(THEME_NAME, embed_options={k: v for k, v in EMBED_OPTIONS.items() if k != "mode"})
+def script_json(value: Any) -> str:
+    """JSON that is safe inside an HTML ``<script>`` element: ``<``, ``>`` and ``&`` are escaped
+    (``\\u003c`` ...), so no text in the data can close the element or open a comment."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace(
+        "\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+#: The class of a chart's container: what the offline extension (``_ext/vega_offline.py``) and
+#: the run pages look for to add the Vega bundle.
+CHART_CLASS = "rr-chart"
 
 
 def axis_title(name: str, unit: str) -> str:
@@ -386,9 +393,7 @@ class Figure:
         return spec
 
     def _vl_version(self) -> str:
-        from altair.utils._importers import vl_version_for_vl_convert
-
-        return vl_version_for_vl_convert()
+        return vegalite_version()
 
     def to_svg(self) -> str:
         """The chart as SVG text (vl-convert; deterministic), with the alt text as its title and ARIA label."""
@@ -414,14 +419,28 @@ class Figure:
         return "data:text/csv;charset=utf-8;base64," + base64.b64encode(self.csv_text().encode("utf-8")).decode("ascii")
 
     def chart_html(self) -> str:
-        """Altair's universal HTML snippet with a stable div id (``chart-<id>``) and the book's embed options."""
-        from altair.utils.html import spec_to_html
+        """The chart's container, its spec (as escaped JSON) and the call that draws it with vega-embed.
 
-        return spec_to_html(
-            self._themed_spec(), mode="vega-lite", vega_version=alt.VEGA_VERSION, vegaembed_version=alt.VEGAEMBED_VERSION,
-            vegalite_version=alt.VEGALITE_VERSION, output_div=f"chart-{self.id}", embed_options=dict(EMBED_OPTIONS),
-            fullhtml=False, template="universal",
-        ).strip()
+        The Vega bundle itself is added once per page: by ``_ext/vega_offline.py`` in the book,
+        inlined by the run pages. Where it is missing (a notebook viewer), the container says so.
+        """
+        cid = f"chart-{self.id}"
+        label = html.escape(self.alt_text.strip(), quote=True)
+        return (
+            f'<div class="{CHART_CLASS}" id="{cid}" role="img" aria-label="{label}"></div>\n'
+            f'<script type="application/json" id="{cid}-spec">{script_json(self._themed_spec())}</script>\n'
+            "<script>(function () {\n"
+            f'  var el = document.getElementById("{cid}");\n'
+            f'  var spec = JSON.parse(document.getElementById("{cid}-spec").textContent);\n'
+            "  if (window.vegaEmbed) {\n"
+            f"    window.vegaEmbed(el, spec, {script_json(EMBED_OPTIONS)}).catch(function (err) {{\n"
+            '      el.textContent = "The chart could not be drawn: " + err;\n'
+            "    });\n"
+            "  } else {\n"
+            '    el.textContent = "Interactive chart: open the book\u2019s HTML page, or export it with rare-earths figure.";\n'
+            "  }\n"
+            "})();</script>"
+        )
 
     def to_html(self) -> str:
         """The whole output block: chart, caption, CSV download link, citation (text escaped)."""

@@ -1,0 +1,105 @@
+"""Render the book with Jupyter Book's own command, and decide how much to render.
+
+The render is ``jupyter-book build -n -W --keep-going [--all]`` in a child process, started
+while notebooks execute. The book's Sphinx extension ``_ext/rare_earths_build.py`` (public
+Sphinx events only) makes it wait for each notebook still executing just before reading its page
+(``source-read``), and re-read the pages of re-executed notebooks although their source did not
+change (``env-get-outdated``). The two talk through a sync folder named in the environment
+variable ``RARE_EARTHS_BUILD_SYNC``: ``plan.json`` (``pending`` and ``reread`` docnames), then
+one ``<docname>.done`` or ``<docname>.failed`` file per notebook (see
+:class:`rare_earths.build.execute.Executor`). A plain ``jupyter-book build .`` sets no sync
+folder and the extension does nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from rare_earths.build.plan import _SKIP_DIRS, file_digest
+
+SYNC_ENV = "RARE_EARTHS_BUILD_SYNC"
+
+def source_fingerprint(book: Path, exclude: set[Path]) -> str:
+    """Cheap fingerprint (path, size, mtime) of the book's files, minus build products."""
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(book):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in _SKIP_DIRS and not d.startswith(".") and (here / d).resolve() not in exclude
+        )
+        for name in sorted(filenames):
+            try:
+                st = (here / name).stat()
+            except FileNotFoundError:
+                continue
+            digest.update(f"{(here / name).relative_to(book)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def config_fingerprint(book: Path, env: str) -> str:
+    digest = hashlib.sha256(env.encode())
+    files = [book / "_config.yml", book / "_toc.yml"] + sorted((book / "_ext").rglob("*.py") if (book / "_ext").is_dir() else [])
+    for path in files:
+        digest.update(f"{path.name}\0{file_digest(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def glue_dependents(documents: list[tuple[str, Path]], executed: set[str]) -> set[str]:
+    """Docnames whose source glues from one of the executed notebooks (``name.ipynb::key``)."""
+    stems = {Path(d).name for d in executed}
+    if not stems:
+        return set()
+    pattern = re.compile(r"(?:^|[/`\s])(" + "|".join(re.escape(s) for s in stems) + r")(?:\.ipynb|\.md)?::")
+    found = set()
+    for docname, path in documents:
+        if docname in executed:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if pattern.search(text):
+            found.add(docname)
+    return found
+
+
+def jupyter_book_command() -> str:
+    """The ``jupyter-book`` console script of this environment (beside this Python)."""
+    import shutil
+
+    beside = Path(sys.executable).parent / "jupyter-book"
+    found = str(beside) if beside.is_file() else shutil.which("jupyter-book")
+    if not found:
+        from rare_earths.build.plan import BuildError
+
+        raise BuildError("the jupyter-book command is not installed (run `bash scripts/bootstrap.sh`)")
+    return found
+
+
+def write_sync_plan(sync: Path, pending: set[str], reread: set[str]) -> None:
+    """Tell the render which pages wait for a notebook and which are re-read (see the module docstring)."""
+    sync.mkdir(parents=True, exist_ok=True)
+    (sync / "plan.json").write_text(json.dumps({"pending": sorted(pending), "reread": sorted(reread)}), encoding="utf-8")
+
+
+def start_jupyter_book(book: Path, path_output: Path | None, full: bool, sync: Path | None,
+                       quiet: bool = False) -> subprocess.Popen:
+    """Start ``jupyter-book build -n -W --keep-going [--all]`` (its output goes to stderr)."""
+    args = [jupyter_book_command(), "build", "-n", "-W", "--keep-going"]
+    args += (["--all"] if full else []) + (["-q"] if quiet else [])
+    if path_output is not None:
+        args += ["--path-output", str(path_output)]
+    args.append(str(book))
+    env = dict(os.environ)
+    env.pop(SYNC_ENV, None)
+    if sync is not None:
+        env[SYNC_ENV] = str(sync)
+    # Jupyter Book talks on stdout: send it to stderr, stdout is for `--report -`.
+    return subprocess.Popen(args, cwd=str(book), env=env, stdout=sys.stderr.fileno(), stdin=subprocess.DEVNULL,
+                            start_new_session=True)
