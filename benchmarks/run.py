@@ -231,7 +231,7 @@ def pick_run_chapter(book: Path, chapter: str | None, params: list[str], env: di
     if help_.returncode != 0:
         return None, [], "`rare-earths run` not available"
     try:
-        from rare_earths.params.core import CHAPTERS
+        from rare_earths.params import CHAPTERS
     except ImportError:
         CHAPTERS = ()
     candidates = [chapter] if chapter else [c for c in CHAPTERS if (book / "chapters" / f"{c}.ipynb").is_file()]
