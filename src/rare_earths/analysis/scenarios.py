@@ -143,8 +143,9 @@ def default_inputs(model: str, params: Mapping | None = None, data=None) -> dict
     * ``cost_gap``: uniform on [cost_gap_low, cost_gap_high] (the article's 30–40 %);
     * ``china_cost_usd_per_kg``: triangular from half the parameter up to the parameter, most
       likely at the parameter (the default is a ceiling; the book's assumption);
-    * ``market_price_usd_per_kg``: uniform over the NdPr prices around the deal (USGS annual
-      averages 2023–2025e and the deal-day benchmark) and the parameter;
+    * ``market_price_usd_per_kg``: uniform over the NdPr prices around the deal
+      (:func:`rare_earths.data.queries.prices_around_deal`: the USGS averages of the year before
+      and of the deal year, and the deal-day benchmark) and the parameter;
     * ``rebuild_total_usd_bn``: triangular from the parameter to 1.5 times it, most likely at
       the parameter ("over $200 billion" is a lower bound; the 1.5 is the book's assumption);
     * ``rebuild_years``: triangular from 2/3 to 4/3 of the parameter (the book's assumption);
@@ -170,13 +171,14 @@ def default_inputs(model: str, params: Mapping | None = None, data=None) -> dict
         out["volume_t"] = UncertainInput("volume_t", p["volume_t"], p["volume_t"], p["volume_t"], "fixed", "t/yr",
                                          "what-if volume (parameter volume_t)")
     elif model == "floor":
-        prices = costs.reference_prices(load_table("prices", data))
-        around = prices[(prices["year"].between(2023, 2025)) & ((prices["kind"] == "annual_average") | (prices["date"] <= "2025-07-10"))]
+        from rare_earths.data.queries import prices_around_deal
+
+        around = prices_around_deal(load_table("prices", data), load_table("sources", data))
         m = p["market_price_usd_per_kg"]
         values = list(around["price_usd_per_kg"]) + [m]
         out["market_price_usd_per_kg"] = UncertainInput(
             "market_price_usd_per_kg", min(values), m, max(values), "uniform", "USD/kg",
-            "NdPr prices around the deal: USGS averages 2023–2025e, the deal-day benchmark, and the parameter")
+            "NdPr prices around the deal (" + ", ".join(around["label"]) + ") and the parameter")
         f = p["floor_price_usd_per_kg"]
         out["floor_price_usd_per_kg"] = UncertainInput("floor_price_usd_per_kg", f, f, f, "fixed", "USD/kg", "contract term")
         out["volume_t"] = UncertainInput("volume_t", p["volume_t"], p["volume_t"], p["volume_t"], "fixed", "t/yr",

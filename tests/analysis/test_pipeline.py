@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from rare_earths.analysis import pipeline as pl
 from rare_earths.data.load import load_table
-from rare_earths.params.core import ParameterError
+from rare_earths.params import ParameterError
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_promise_status_rejects_nonsense():
         pl.promise_status("2026-01-01", "2026-01-01", None, -1)
 
 
-def test_the_issue_promises_at_the_release_date(tables):
+def test_promise_statuses_at_the_release_date(tables):
     projects, events, _ = tables
     s = pl.promise_statuses(projects, events, "2026-11-23").set_index("promise_id")
     assert s.loc["mp_mountain_pass_heavy_separation", "status"] == "past_due_unconfirmed"  # facility by end-2025
@@ -52,7 +52,7 @@ def test_the_issue_promises_at_the_release_date(tables):
     assert sum(counts.values()) == len(s) and set(counts) == set(pl.PROMISE_STATUSES)
 
 
-def test_promises_earlier(tables):
+def test_promise_statuses_earlier_in_time(tables):
     projects, events, _ = tables
     s = pl.promise_statuses(projects, events, "2025-12-01").set_index("promise_id")
     assert s.loc["mp_mountain_pass_heavy_separation", "status"] == "due"  # 30 days ahead

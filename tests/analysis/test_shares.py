@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from rare_earths.analysis import shares as sh
 from rare_earths.data.load import load_table
-from rare_earths.params.core import ParameterError
+from rare_earths.params import ParameterError
 
 
 @pytest.fixture(scope="module")

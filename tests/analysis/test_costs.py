@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from rare_earths.analysis import costs as co
 from rare_earths.data.load import load_table
-from rare_earths.params.core import ParameterError
+from rare_earths.params import ParameterError
 
 CHINA = 55.0  # USD/kg, the default assumption (USGS 2024 NdPr average)
 MP_2024_T = 1294.0  # t NdPr oxide, MP Materials 2024

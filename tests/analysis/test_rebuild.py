@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from rare_earths.analysis import rebuild as rb
 from rare_earths.data.load import load_table
-from rare_earths.params.core import COMMITTED_SCOPES, ParameterError
+from rare_earths.params import COMMITTED_SCOPES, ParameterError
 
 AS_OF = dt.date(2026, 11, 23)
 

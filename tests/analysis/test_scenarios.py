@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from rare_earths.analysis import costs as co
 from rare_earths.analysis import scenarios as sc
-from rare_earths.params.core import ParameterError
+from rare_earths.params import ParameterError
 from rare_earths.numbers.registry import compute_numbers
 
 AS_OF = dt.date(2026, 11, 23)
@@ -71,6 +71,14 @@ def test_tornado_by_hand():
 def test_tornado_moves_with_parameters():
     wide = sc.tornado("cost_gap", params={"cost_gap_high": 0.5}).set_index(["output", "input"])
     assert wide.loc[("extra_usd_per_kg", "cost_gap"), "swing"] == pytest.approx(55 * (0.50 - 0.30))
+
+
+def test_floor_model_ranges_the_market_over_the_prices_around_the_deal():
+    # The one rule (rare_earths.data.queries.prices_around_deal): USGS 2024 average 55, the
+    # deal-day benchmark 63 (2025-07-09), USGS 2025e average 69; the 2023 average (75) is not one.
+    market = sc.default_inputs("floor")["market_price_usd_per_kg"]
+    assert (market.low, market.central, market.high) == (55.0, 55.0, 69.0)
+    assert sc.default_inputs("floor", {"market_price_usd_per_kg": 80.0})["market_price_usd_per_kg"].high == 80.0
 
 
 def test_rebuild_and_floor_models_run():
