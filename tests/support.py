@@ -1,4 +1,5 @@
-"""What the tests share: where the book and its data are, the console command, CSV editing.
+"""What the tests share: where the book and its data are, the console command, CSV editing,
+the check that a data problem names its file, line and column.
 
 Importable from every test module (``pythonpath = ["tests"]`` in pyproject.toml), whatever its folder.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +39,11 @@ def write_rows(path: Path, header: list[str], rows: list[dict]) -> None:
         writer = csv.DictWriter(fh, fieldnames=header)
         writer.writeheader()
         writer.writerows(rows)
+
+
+def assert_problem_named(lines: list[str], file: str, column: str, line: int | None = None, text: str | None = None) -> None:
+    """One of ``lines`` (problems as ``rare-earths validate`` prints them) names ``file``, CSV
+    ``line`` (any, if None) and ``column``, and contains ``text``."""
+    pattern = re.escape(file) + (rf":{line}:" if line else r"(:\d+)?:") + rf" column '{re.escape(column)}':"
+    hits = [l for l in lines if re.match(pattern, l) and (text is None or text in l)]
+    assert hits, f"no line names {file} / {column} / {text!r} in:\n" + "\n".join(lines)
