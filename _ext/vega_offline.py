@@ -138,11 +138,6 @@ def _hint(url: str) -> str:
     return ""
 
 
-def _asset_url(asset: Any) -> str | None:
-    # Sphinx's script and stylesheet entries are str subclasses whose text is the file name.
-    return str(asset) if isinstance(asset, str) else None
-
-
 def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     body = context.get("body") or ""
     if has_chart(body):
@@ -153,13 +148,13 @@ def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context:
 
     if not app.config.vega_offline_check_external:
         return
-    urls: list[str] = []
-    for key in ("script_files", "css_files"):
-        for asset in context.get(key) or []:
-            url = _asset_url(asset)
-            if url and is_external(url):
-                urls.append(url)
-    urls.extend(external_loads(body))
+    # The page's script and stylesheet tags as Sphinx's own template helpers (js_tag, css_tag) write them.
+    tags = [context["js_tag"](a) for a in context.get("script_files") or []] if "js_tag" in context else []
+    tags += [context["css_tag"](a) for a in context.get("css_files") or []] if "css_tag" in context else []
+    urls = external_loads("\n".join(str(tag) for tag in tags)) + external_loads(body)
+    if "maybeLoadScript(" in body or "altair-viz-" in body:  # Altair's own HTML template: loads Vega from a CDN
+        logger.warning("page shows a plain Altair chart, whose HTML loads Vega from a CDN; show charts as "
+                       "rare_earths Figures (Figure.show())", type="vega_offline", subtype="external", location=pagename)
     for url in dict.fromkeys(urls):
         logger.warning(
             f"page loads {url} from the network; the book must work offline{_hint(url)}",

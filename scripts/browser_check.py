@@ -69,6 +69,7 @@ HARMLESS_SEARCH_FROM_DISK = [
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:", "chrome-error:", "devtools:")
 
 _CHART_TARGET_RES = [
+    re.compile(r'class="rr-chart" id="([^"]+)"'),  # the book's Figure.chart_html
     re.compile(r"""outputDiv\.id\s*!==\s*["']([^"']+)["']"""),  # Altair universal template
     re.compile(r"""vegaEmbed\(\s*["']#([^"']+)["']"""),  # standard/other templates
 ]

@@ -175,6 +175,11 @@ def _provisioner_class():
         def has_process(self) -> bool:
             return self._launch is not None
 
+        @property
+        def launched(self) -> Launch | None:
+            """The kernel process handed over (None before launch)."""
+            return self._launch
+
         async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
             kwargs = await super().pre_launch(**kwargs)
             kwargs["cmd"] = list(self.kernel_spec.argv)  # not run: the launcher starts the kernel

@@ -1,7 +1,7 @@
 """Charts render offline in a built book: headless Chromium, DNS disabled, pages opened from disk.
 
 Builds its own small book in a temp folder (the real ``_config.yml`` and ``_ext/``, a minimal
-``_toc.yml``, a demo notebook with numbered Figure charts, a plain Altair chart and a search-worthy
+``_toc.yml``, a demo notebook with numbered Figure charts and a search-worthy
 word), so it does not depend on chapters. The reusable check is
 :func:`check_site` (``scripts/browser_check.py``): run it on the real book with
 ``.venv/bin/python scripts/browser_check.py _build/html``.
@@ -20,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from support import ROOT
@@ -106,10 +107,7 @@ Figure(
 )
 """
 
-DEMO_PLAIN = """\
-# A plain Altair chart (no Figure): the default renderer must work offline too.
-alt.Chart(reserves).mark_point().encode(x="reserves_mt:Q", y="country:N")
-"""
+
 
 
 def write_demo_book(book: Path) -> Path:
@@ -130,7 +128,6 @@ def write_demo_book(book: Path) -> Path:
         _code(DEMO_FIG1, figure={"name": "fig-demo-reserves", "caption": "Rare-earth reserves by country",
                                  "caption_before": True}),
         _code(DEMO_FIG2, figure={"name": "fig-demo-trend", "caption": "Mine production, China and the United States"}),
-        _code(DEMO_PLAIN),
     ]
     nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                       "language": "python"},
@@ -166,7 +163,7 @@ def test_demo_book_static_checks(demo_site):
     page = (demo_site / "chapters" / "demo.html").read_text(encoding="utf-8")
     # Deterministic chart ids: no random altair-viz-<hex> for Figures.
     assert 'id="chart-demo-reserves"' in page and 'id="chart-demo-trend"' in page
-    assert "vega-offline-" in page and "VEGA_DEBUG" in page
+    assert "vega-offline-" in page and "VEGA_DEBUG" not in page  # the bundle, and no loader preset
     assert "vega-offline-" not in (demo_site / "intro.html").read_text(encoding="utf-8")
     # The caption's markup shows as text.
     assert "Demo &lt;b&gt;reserves&lt;/b&gt;" in page and "Demo <b>reserves" not in page
@@ -199,24 +196,23 @@ def test_site_in_headless_chromium_offline(demo_site):
     assert (SCREENSHOTS / "search.png").is_file()
 
 
-def test_checker_catches_a_chart_that_needs_the_cdn(demo_site, tmp_path):
-    """Without the local bundle a chart tries the CDN: the checker must see the request and the failure."""
+def test_checker_catches_a_chart_page_without_the_bundle(demo_site, tmp_path):
+    """Without the local bundle a chart cannot render: the checker must say so (and no CDN is tried)."""
     _require_chromium()
     site = tmp_path / "html"
     shutil.copytree(demo_site, site)
     page = site / "chapters" / "demo.html"
     text = page.read_text(encoding="utf-8")
     broken = re.sub(r'<script src="[^"]*vega-offline-[^"]*"></script>', "", text)
-    broken = re.sub(r"<script>\(function\(w\)\{var d=w\.VEGA_DEBUG.*?</script>", "", broken)
     broken = broken.replace("</body>", '<img src="https://example.org/pixel.png" alt=""></body>', 1)
-    assert broken.count("example.org") == 1 and "VEGA_DEBUG=(" not in broken
+    assert broken.count("example.org") == 1 and "vega-offline-" not in broken
     page.write_text(broken, encoding="utf-8")
     problems = check_site(site, search=SEARCH_WORD, pages=["chapters/demo.html"], chart_timeout=5)
     text = "\n".join(problems)
     assert "has charts but does not load the local Vega bundle" in text
     assert "loads https://example.org/pixel.png from the network" in text
-    assert "request left the machine: https://cdn.jsdelivr.net/" in text
     assert "did not render" in text or "shows an error" in text
+    assert "cdn.jsdelivr.net" not in text  # the book's charts never try a CDN, even without the bundle
 
 
 def test_build_warns_about_network_assets(tmp_path):
@@ -233,3 +229,15 @@ def test_build_warns_about_network_assets(tmp_path):
     assert code != 0
     assert re.search(r"intro\.md: WARNING: page loads https://\S*mathjax\S* from the network.*mathjax_path", log), log[-3000:]
     assert "page loads https://example.org/remote.png from the network" in log
+
+
+def test_build_rejects_a_plain_altair_chart(tmp_path):
+    """Altair's own HTML template loads Vega from a CDN: a strict build must fail on it."""
+    book = tmp_path / "book"
+    write_demo_book(book)
+    nb = nbformat.read(str(book / "chapters" / "demo.ipynb"), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("alt.Chart(reserves).mark_point().encode(x='reserves_mt:Q', y='country:N')"))
+    nbformat.write(nb, str(book / "chapters" / "demo.ipynb"))
+    code, log = build(book, timeout=600)
+    assert code != 0
+    assert "page shows a plain Altair chart" in log, log[-3000:]
