@@ -63,7 +63,7 @@ def build(ctx: Context) -> list[KeyNumber]:
         KeyNumber("rebuild.estimate_total_usd_bn", total, "USD bn",
                   "The rebuild estimate used (the seed's 'over $200 billion' at the default)",
                   f"parameter rebuild_total_usd_bn = {total:g}", (SEED,), ("rebuild_total_usd_bn",),
-                  chapters=("rebuild",), claims=("C26",), decimals=0),
+                  chapters=("rebuild", "intro"), claims=("C26",), decimals=0),
         KeyNumber("rebuild.estimate_years", float(years), "years",
                   "The rebuild time used (the seed's '15 years' at the default)",
                   f"parameter rebuild_years = {years:g}", (SEED,), ("rebuild_years",),
@@ -138,7 +138,11 @@ def build(ctx: Context) -> list[KeyNumber]:
 
 
 def build_commitments(ctx: Context) -> list[KeyNumber]:
-    """The amount of every announcement (``commitments.<commitment_id>``, USD m, as announced)."""
+    """The amount of every announcement (``commitments.<commitment_id>``, USD m, as announced).
+
+    Listed for the claims chapter, the one that computes this domain: it quotes the amounts beside
+    the ledger's claims, including announcements no claim names (ReElement's loan, the DFC's first
+    approval)."""
     commitments = ctx.table("commitments")
     out = []
     for _, c in commitments.iterrows():
@@ -148,6 +152,6 @@ def build_commitments(ctx: Context) -> list[KeyNumber]:
             f"{c['funder']} to {c['recipient']}: {str(c['instrument']).replace('_', ' ')}, announced "
             f"{c['announced_date']:%Y-%m-%d} ({str(c['status']).replace('_', ' ')})",
             "as announced", (str(c["source_id"]),), bound=str(c["bound"]),
-            chapters=("claims",) if claims else (), claims=claims, decimals=0,
+            chapters=("claims",), claims=claims, decimals=0,
         ))
     return out

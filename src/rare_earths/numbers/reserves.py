@@ -185,7 +185,7 @@ def build(ctx: Context) -> list[KeyNumber]:
         "reserves.canada_nrcan_reserves_resources_mt", float(c40["authority_value"]), "Mt REO",
         "Canada's reserves and measured-and-indicated resources together, 2022 (NRCan: 'over')",
         f"as published: {'over ' if over else ''}{float(c40['authority_value']):g} Mt REO", ("nrcan_ree_facts",),
-        bound=">" if over else "=", chapters=("reserves",), claims=("C40",), decimals=1,
+        bound=">" if over else "=", chapters=("reserves", "claims"), claims=("C40",), decimals=1,
     ))
     v10 = row(revisions, "revisions", revision_id="mcs2026_v10_v13_world_reserves")
     out.append(KeyNumber(
