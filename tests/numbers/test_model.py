@@ -1,0 +1,75 @@
+"""What a key number is (rare_earths.numbers.model.KeyNumber) and how it is displayed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rare_earths.numbers.model import Context, KeyNumber
+
+
+def _number(**fields) -> KeyNumber:
+    base = dict(id="x.y", value=1.0, unit="u", label="l", formula="f", sources=("s",))
+    return KeyNumber(**{**base, **fields})
+
+
+def test_keynumber_rejects_nan_bad_ranges_and_missing_provenance():
+    with pytest.raises(ValueError, match="value is not finite"):
+        _number(value=float("nan"))
+    with pytest.raises(ValueError, match=r"low <= value <= high violated \(2.0, 1.0, 1.0\)"):
+        _number(low=2.0)
+    with pytest.raises(ValueError, match="needs a status"):
+        _number(value=None)
+    with pytest.raises(ValueError, match="every number needs a source"):
+        _number(sources=())
+    with pytest.raises(ValueError, match=r"unknown chapters \['appendix'\]"):
+        _number(chapters=("appendix",))
+    # a count over the book's own tables, or a parameter's own value, needs no source row
+    assert _number(sources=(), tables=("claims",)).tables == ("claims",)
+    assert _number(sources=(), parameters=("cost_gap_low",)).parameters == ("cost_gap_low",)
+
+
+def test_display_rounds_to_decimals_with_separators_and_bound():
+    n = _number(value=1234.5678, low=1000.0, high=2000.0, decimals=2, bound="~")
+    assert n.display() == "~1,234.57" and n.display_plain() == "1,234.57"
+    assert n.is_ranged and n.display_range() == "1,000.00–2,000.00"
+    assert _number(value=58.666, bound="<=", decimals=1).display() == "<=58.7"
+    assert _number(value=75.0, bound=">", decimals=0).display() == ">75"
+    assert _number(value=3.0).display_range() == ""  # not ranged
+
+
+def test_negative_decimals_print_the_shortest_exact_text():
+    assert _number(value=30.0, decimals=-1).display() == "30"
+    assert _number(value=0.125, decimals=-1).display() == "0.125"
+    assert _number(value=1294.0, decimals=-1, bound=">=").display() == ">=1,294"
+
+
+def test_only_a_rank_has_an_ordinal():
+    assert _number(value=10.0, unit="rank", decimals=0).display_ordinal() == "10th"
+    assert _number(value=2.0, unit="rank", decimals=0).display_ordinal() == "2nd"
+    with pytest.raises(ValueError, match="only a rank has an ordinal"):
+        _number(value=10.0, unit="t").display_ordinal()
+
+
+def test_an_undefined_number_has_a_status_and_prints_na():
+    n = _number(value=None, status="undefined at as_of=2025-06-01: nothing counted yet", low=1.0)
+    assert (n.value, n.low, n.high) == (None, None, None)
+    assert n.display() == n.display_plain() == "n/a" and n.display_range() == "" and not n.is_ranged
+
+
+def test_as_dict_is_the_json_record():
+    n = _number(value=2.0, low=1.0, high=3.0, tables=("claims",), chapters=("intro",), claims=("C01",))
+    d = n.as_dict()
+    assert d == {"id": "x.y", "value": 2.0, "unit": "u", "label": "l", "low": 1.0, "high": 3.0, "bound": "=",
+                 "display": "2.0", "formula": "f", "sources": ["s"], "parameters": [], "chapters": ["intro"],
+                 "claims": ["C01"], "decimals": 1, "status": "ok", "note": "", "tables": ["claims"]}
+    assert json.loads(json.dumps(d)) == d
+    assert n.domain == "x"
+
+
+def test_context_reads_each_table_once_from_its_data_folder(data_copy):
+    ctx = Context({}, data_copy)
+    first = ctx.table("events")
+    (data_copy / "events.csv").write_text("broken\n", encoding="utf-8")
+    assert ctx.table("events") is first  # read once per computation
