@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rare_earths import __version__
 from rare_earths.book.citation import bibtex_file
+from rare_earths.data.load import data_checked_to
 from rare_earths.data.schema import datapackage_descriptor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def generated() -> dict[Path, str]:
     return {
-        ROOT / "data" / "datapackage.json": json.dumps(datapackage_descriptor(__version__), indent=2, ensure_ascii=False) + "\n",
+        ROOT / "data" / "datapackage.json": json.dumps(
+            datapackage_descriptor(__version__, data_checked_to(ROOT / "data").isoformat()), indent=2, ensure_ascii=False) + "\n",
         ROOT / "references.bib": bibtex_file(ROOT / "data"),
     }
 

@@ -103,13 +103,15 @@ def preferred_citation_bibtex(cff: Mapping) -> str:
 
 
 #: The edition facts :func:`book_facts` can give.
-BOOK_FACTS = ("book.version", "book.data_version", "book.build_date", "book.as_of", "book.citation")
+BOOK_FACTS = ("book.version", "book.data_version", "book.data_checked_to", "book.build_date", "book.as_of",
+              "book.citation")
 
 
 def book_facts(keys: Iterable[str] = BOOK_FACTS) -> list[TextFact]:
     """The edition as the prose prints it: ``book.version``, ``book.data_version`` (a hash of
-    every table: asking for it makes a chapter depend on all of them), ``book.build_date``,
-    ``book.as_of`` and ``book.citation``; only the ``keys`` asked for."""
+    every table: asking for it makes a chapter depend on all of them), ``book.data_checked_to``
+    (and ``book.as_of``, the same date: the book is dated by its data), ``book.build_date`` (the
+    day it was built; nothing depends on it) and ``book.citation``; only the ``keys`` asked for."""
     keys = list(keys)
     unknown = [k for k in keys if k not in BOOK_FACTS]
     if unknown:
@@ -122,10 +124,23 @@ def book_facts(keys: Iterable[str] = BOOK_FACTS) -> list[TextFact]:
             from rare_earths.data.load import data_version
 
             out.append(TextFact(key, data_version(), "identifier"))
-        elif key in ("book.build_date", "book.as_of"):
+        elif key in ("book.data_checked_to", "book.as_of"):  # the book is dated by its data
+            from rare_earths.data.load import data_checked_to
+
+            out.append(TextFact(key, data_checked_to().isoformat(), "date"))
+        elif key == "book.build_date":
             from rare_earths.params import build_date
 
             out.append(TextFact(key, build_date().isoformat(), "date"))
         else:
             out.append(TextFact(key, preferred_citation(read_citation_cff()), "citation"))
     return out
+
+
+def edition_line(built: str | None = None) -> str:
+    """``Data checked to 2026-11-23 · built 2026-12-02 · version 0.1.0``: the line every page shows."""
+    from rare_earths.data.load import data_checked_to
+    from rare_earths.params import build_date
+
+    return (f"Data checked to {data_checked_to().isoformat()} · built {built or build_date().isoformat()} · "
+            f"version {rare_earths.__version__}")

@@ -15,18 +15,49 @@ from support import ROOT
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 
 
-@pytest.fixture(scope="session")
-def built_book(tmp_path_factory) -> Path:
-    """Build the whole book once per test session into a scratch folder (never into _build/)."""
-    out = tmp_path_factory.mktemp("book")
+#: Two build days: the book must come out the same on both, apart from its "built" date.
+FIRST_DAY, LATER_DAY = "1798070400", "1830297600"  # 2026-12-24 and 2028-01-01 (SOURCE_DATE_EPOCH)
+
+
+def build_book(out: Path, epoch: str) -> Path:
+    """The product build of the real book (python -m rare_earths.build) into ``out``, strict."""
+    import os
+
+    env = dict(os.environ, SOURCE_DATE_EPOCH=epoch)
     result = subprocess.run(
-        [str(JUPYTER_BOOK), "build", "--all", "-n", "-W", "--keep-going", "--path-output", str(out), str(ROOT)],
-        capture_output=True, text=True, timeout=1800,
+        [sys.executable, "-m", "rare_earths.build", "--path-output", str(out), str(ROOT)],
+        capture_output=True, text=True, timeout=1800, env=env,
     )
     log = result.stdout + result.stderr
     assert result.returncode == 0, f"strict build failed:\n{log[-6000:]}"
     assert not re.search(r"WARNING:", log), f"build printed warnings:\n{log[-6000:]}"
     return out / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """Build the whole book once per test session into a scratch folder (never into _build/)."""
+    return build_book(tmp_path_factory.mktemp("book"), FIRST_DAY)
+
+
+def _pages_without_build_date(site: Path) -> dict[str, str]:
+    return {p.relative_to(site).as_posix(): re.sub(r'<span class="rr-built">[^<]*</span>', "", p.read_text(encoding="utf-8"))
+            for p in sorted(site.rglob("*.html"))}
+
+
+def test_book_is_dated_by_its_data_not_by_its_build(built_book, tmp_path):
+    """Built on another day (a year later), every page is the same but for its "built" date."""
+    from rare_earths.data.load import data_checked_to
+
+    later = build_book(tmp_path / "later", LATER_DAY)
+    first, second = _pages_without_build_date(built_book), _pages_without_build_date(later)
+    assert first.keys() == second.keys()
+    differing = [name for name in first if first[name] != second[name]]
+    assert differing == []
+    intro = (built_book / "chapters" / "intro.html").read_text(encoding="utf-8")
+    assert f"Data checked to <time class=\"rr-data-date\" datetime=\"{data_checked_to().isoformat()}\">" in intro
+    assert '<span class="rr-built">2026-12-24</span>' in intro
+    assert '<span class="rr-built">2028-01-01</span>' in (later / "chapters" / "intro.html").read_text(encoding="utf-8")
 
 
 def test_book_has_title_page_methods_and_bibliography(built_book):
@@ -38,14 +69,22 @@ def test_book_has_title_page_methods_and_bibliography(built_book):
     assert "Mineral Commodity Summaries" in bib
 
 
-def test_build_fails_when_a_chapter_raises(tmp_path):
-    """A chapter that raises must fail the strict build (a plain JB1 build would only warn)."""
+def test_plain_jupyter_book_build_fails_when_a_chapter_raises(tmp_path):
+    """With the book's _config.yml, a plain `jupyter-book build` fails on a chapter that raises
+    (Jupyter Book 1 would only warn without nb_execution_raise_on_error)."""
+    import nbformat
+
     book = tmp_path / "book"
-    shutil.copytree(ROOT, book, ignore=shutil.ignore_patterns(".venv", "_build", "runs", ".git", "test-artifacts"))
-    nb = (book / "chapters" / "methods.ipynb").read_text(encoding="utf-8")
-    broken = nb.replace("from IPython.display import", "raise RuntimeError('boom')\\nfrom IPython.display import", 1)
-    assert broken != nb
-    (book / "chapters" / "methods.ipynb").write_text(broken, encoding="utf-8")
+    book.mkdir()
+    for name in ("_config.yml", "references.bib"):
+        shutil.copy2(ROOT / name, book / name)
+    shutil.copytree(ROOT / "_ext", book / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
+    (book / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: one\n", encoding="utf-8")
+    (book / "intro.md").write_text("# Scratch\n", encoding="utf-8")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# One"), nbformat.v4.new_code_cell("raise RuntimeError('boom')")]
+    nbformat.write(nb, str(book / "one.ipynb"))
     result = subprocess.run(
         [str(JUPYTER_BOOK), "build", "--all", "-n", "-W", "--keep-going", str(book)],
         capture_output=True, text=True, timeout=900,

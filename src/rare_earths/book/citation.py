@@ -17,7 +17,7 @@ import pandas as pd
 from rare_earths import BOOK_TITLE, BOOK_YEAR, __version__
 from rare_earths.data.load import load_table
 from rare_earths.format import present as _present
-from rare_earths.format import published_text, source_reference
+from rare_earths.format import published_text, source_label, source_reference
 
 STYLES = ("text", "markdown", "bibtex")
 
@@ -104,7 +104,21 @@ def cite_source(source_id: str, style: str = "text", data=None) -> str:
 
 
 def book_reference() -> str:
-    return f"{BOOK_TITLE} (version {__version__})"
+    """``Rare Earth Rivalry (version 0.1.0, data checked to 2026-11-23)``."""
+    from rare_earths.data.load import data_checked_to
+
+    return f"{BOOK_TITLE} (version {__version__}, data checked to {data_checked_to().isoformat()})"
+
+
+def _as_of_note(number, overrides: dict | None) -> str:
+    """For a number that depends on ``as_of``: the date it was judged at, and whether that is the default."""
+    if "as_of" not in number.parameters:
+        return ""
+    from rare_earths.params import resolve_lazily
+
+    as_of = resolve_lazily({k: v for k, v in (overrides or {}).items() if k == "as_of"})["as_of"]
+    given = "as_of" in (overrides or {})
+    return f" Judged at {as_of.isoformat()}" + (" (as_of given)." if given else " (as_of: the date the data was checked to).")
 
 
 def cite_claim(claim_id: str, style: str = "text", data=None) -> str:
@@ -159,10 +173,11 @@ def cite_number(number_id: str, style: str = "text", overrides: dict | None = No
         raise CitationError(str(err.args[0])) from None
     params = non_default({**(overrides or {})}, number.parameters)
     value = f"{number.display()} {number.unit}" + (f" (range {number.display_range()})" if number.is_ranged else "")
-    producers = "; ".join(_short_source(s, data) for s in number.sources)
+    # One line naming the producers (short labels; `rare-earths cite SOURCE_ID` gives each in full).
+    producers = "; ".join(dict.fromkeys(source_label(_source_row(s, data)) for s in number.sources))
     if style == "bibtex":
         key = "rare_earth_rivalry_" + re.sub(r"[^a-z0-9]+", "_", number_id.lower())
-        note = f"{number.label}: {value}. Sources: {producers}."
+        note = f"{number.label}: {value}. Sources: {producers}.{_as_of_note(number, overrides)}"
         if params:
             note += f" Parameters (non-default): {_params_text(params)}."
         return (
@@ -171,7 +186,7 @@ def cite_number(number_id: str, style: str = "text", overrides: dict | None = No
             f"  year = {{{BOOK_YEAR}}},\n  note = {{{_bib_escape(note)}}}\n}}"
         )
     label = f"**{number.label}**" if style == "markdown" else number.label
-    text = f"{label}: {value}. Formula: {number.formula}. Sources: {producers}."
+    text = f"{label}: {value}. Formula: {number.formula}. Sources: {producers}.{_as_of_note(number, overrides)}"
     if params:
         text += f" Parameters (non-default): {_params_text(params)}."
     return f"{text} In: {book_reference()}, key number {number_id}."

@@ -2,7 +2,7 @@
 
 A chapter notebook has one cell tagged ``parameters`` that assigns each parameter declared for
 it in :mod:`rare_earths.params` (``None`` stands for "the declared default", used where the
-default is read from the data or is the build date). Its next code cell calls::
+default is read from the data, such as the date the data was checked to). Its next code cell calls::
 
     P = chapter_setup("cost-gap", globals())
 

@@ -295,8 +295,13 @@ def page_document(body: str, title: str, head: str = "", source_name: str = "") 
     )
 
 
-def notebook_page(nb: dict, source_name: str, head_for_body: Callable[[str], str] | None = None) -> str:
-    """The notebook as one HTML document; ``head_for_body(body)`` returns extra ``<head>`` markup."""
+def notebook_page(nb: dict, source_name: str, head_for_body: Callable[[str], str] | None = None,
+                  after_title: str = "") -> str:
+    """The notebook as one HTML document; ``head_for_body(body)`` returns extra ``<head>`` markup,
+    ``after_title`` (trusted HTML) goes right after the first heading."""
     body, title = render_body(nb)
+    end = body.find("</h1>")
+    if after_title and end >= 0:
+        body = body[:end + 5] + "\n" + after_title + body[end + 5:]
     head = head_for_body(body) if head_for_body else ""
     return page_document(body, title or Path(source_name).stem, head=head, source_name=source_name)

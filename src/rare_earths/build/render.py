@@ -43,8 +43,13 @@ def source_fingerprint(book: Path, exclude: set[Path]) -> str:
 
 
 def config_fingerprint(book: Path, env: str) -> str:
+    """What every page depends on: the configuration, the extensions, the data's date (each page
+    shows it under its title), the environment (with the package's version)."""
+    from rare_earths.data.load import CHECKED_FILE, data_dir
+
     digest = hashlib.sha256(env.encode())
-    files = [book / "_config.yml", book / "_toc.yml"] + sorted((book / "_ext").rglob("*.py") if (book / "_ext").is_dir() else [])
+    files = [book / "_config.yml", book / "_toc.yml", data_dir() / CHECKED_FILE]
+    files += sorted((book / "_ext").rglob("*.py") if (book / "_ext").is_dir() else [])
     for path in files:
         digest.update(f"{path.name}\0{file_digest(path)}\n".encode())
     return digest.hexdigest()

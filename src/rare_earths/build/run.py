@@ -149,14 +149,19 @@ def resolve_myst_roles(nb: dict) -> None:
             cell["source"] = _ROLE.sub(replace, joined(cell.get("source")))
 
 
-def standalone_html(notebook_path: Path) -> str:
-    """The executed notebook as one HTML page whose charts render with no network."""
+def standalone_html(notebook_path: Path, ran_on: str | None = None) -> str:
+    """The executed notebook as one HTML page whose charts render with no network, with the edition line."""
+    from html import escape
+
     from rare_earths.build.offline import offline_head_html
     from rare_earths.build.page import notebook_page, read_notebook
+    from rare_earths.edition import edition_line
 
     nb = read_notebook(notebook_path)
     resolve_myst_roles(nb)
-    return notebook_page(nb, Path(notebook_path).name, head_for_body=offline_head_html)
+    line = edition_line(ran_on).replace(" · built ", " · run ")
+    return notebook_page(nb, Path(notebook_path).name, head_for_body=offline_head_html,
+                         after_title=f'<p class="rr-edition">{escape(line)}</p>')
 
 
 def run_chapter(
@@ -230,7 +235,7 @@ def run_chapter(
             _stop(kernel, token, spec_folder)
             kernel = None
         resolved, version = resolved_future.result()  # before the export, which needs what it loaded
-        (tmp / f"{chapter}.html").write_text(standalone_html(executed), encoding="utf-8")
+        (tmp / f"{chapter}.html").write_text(standalone_html(executed, f"{started:%Y-%m-%d}"), encoding="utf-8")
         record = {
             "chapter": chapter,
             "parameters": {k: _jsonable(v) for k, v in resolved.items()},

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from rare_earths import __version__
-from rare_earths.data.load import Problem, data_dir, read_table
+from rare_earths.data.load import DataError, Problem, data_checked_to, data_dir, read_table
 from rare_earths.data.rounding import rounding_tolerance
 from rare_earths.data.schema import TABLES, datapackage_descriptor
 
@@ -44,7 +44,11 @@ def _check_datapackage(folder: Path) -> list[Problem]:
         shipped = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         return [Problem(DATAPACKAGE, err.lineno, None, f"not valid JSON: {err.msg}")]
-    expected = datapackage_descriptor(__version__)
+    try:
+        checked = data_checked_to(folder).isoformat()
+    except DataError as err:
+        return list(err.problems)
+    expected = datapackage_descriptor(__version__, checked)
     if shipped != expected:
         return [Problem(DATAPACKAGE, None, None, "differs from the schema in rare_earths/data/schema.py (regenerate it with `python scripts/generate.py`)")]
     return []
@@ -204,12 +208,21 @@ def validate_dataset(data: str | os.PathLike | None = None) -> list[Problem]:
     problems.extend(_check_ranges(frames))
     if "claims" in frames:
         problems.extend(_check_claims(frames["claims"], frames.get("sources"), folder))
+    if "sources" in frames:
+        problems.extend(_check_checked_date(frames["sources"], folder))
     return problems
 
 
-def write_datapackage(folder: str | os.PathLike) -> Path:
-    """Write the generated descriptor (used by maintainers after a schema change; never by validate)."""
-    path = Path(folder) / DATAPACKAGE
-    text = json.dumps(datapackage_descriptor(__version__), indent=2, ensure_ascii=False) + "\n"
-    path.write_text(text, encoding="utf-8")
-    return path
+def _check_checked_date(sources: pd.DataFrame, folder: Path) -> list[Problem]:
+    """The data is checked to a date no earlier than its newest source was published."""
+    try:
+        checked = data_checked_to(folder)
+    except DataError:
+        return []  # reported by _check_datapackage
+    newest = sources["date_published"].max()
+    if pd.notna(newest) and newest.date() > checked:
+        row = sources.loc[sources["date_published"].idxmax()]
+        return [Problem("checked.json", None, "data_checked_to",
+                        f"{checked.isoformat()} is before the newest source ({row['source_id']}, published "
+                        f"{newest:%Y-%m-%d}): set the date the sources were last searched")]
+    return []

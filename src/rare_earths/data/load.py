@@ -288,3 +288,28 @@ def data_version(folder: str | os.PathLike | None = None) -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+#: The file in the data folder that dates the dataset (see :func:`data_checked_to`).
+CHECKED_FILE = "checked.json"
+
+
+def data_checked_to(data: str | os.PathLike | None = None):
+    """The date through which the dataset's sources were searched ("data checked to").
+
+    Read from ``checked.json`` in the data folder. The book is dated by it, not by its build:
+    ``as_of`` defaults to it, and pages, figures and citations carry it.
+    """
+    import datetime as _dt
+    import json
+
+    path = data_dir(data) / CHECKED_FILE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        return _dt.date.fromisoformat(str(record["data_checked_to"]))
+    except FileNotFoundError:
+        raise DataError([Problem(CHECKED_FILE, None, None, "file not found: it dates the dataset "
+                                 '({"data_checked_to": "YYYY-MM-DD"})')]) from None
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
+        raise DataError([Problem(CHECKED_FILE, None, "data_checked_to",
+                                 f"not a date YYYY-MM-DD under the key data_checked_to ({type(err).__name__}: {err})")]) from None

@@ -575,8 +575,13 @@ TABLES: dict[str, Table] = {
 PACKAGE_NAME = "rare-earth-rivalry"
 
 
-def datapackage_descriptor(version: str) -> dict[str, Any]:
-    """The Frictionless descriptor for the dataset, generated from :data:`TABLES`."""
+def datapackage_descriptor(version: str, data_checked_to: str | None = None) -> dict[str, Any]:
+    """The Frictionless descriptor for the dataset, generated from :data:`TABLES`.
+
+    ``data_checked_to`` (ISO date, from ``checked.json``) is recorded as the custom property of the
+    same name: the date through which the sources were searched.
+    """
+    extra = {"data_checked_to": data_checked_to} if data_checked_to else {}
     return {
         "profile": "tabular-data-package",
         "name": PACKAGE_NAME,
@@ -585,6 +590,7 @@ def datapackage_descriptor(version: str) -> dict[str, Any]:
         "surveys and company filings, with the figures the book's computations use. Each row carries "
         "its source, locator and the text it came from.",
         "version": version,
+        **extra,
         "licenses": [
             {
                 "name": "CC-BY-4.0",

@@ -346,9 +346,12 @@ class Figure:
         return "; ".join(source_text(r) for r in self._source_rows)
 
     def citation(self) -> str:
-        """``Rare Earth Rivalry (0.1.0), figure <id>: <title>. Sources: <producer, title (edition…)>; …``."""
+        """``Rare Earth Rivalry (0.1.0), figure <id>: <title>. Sources: <producer, title (edition…)>; …
+        Data checked to <date>.`` (plus the non-default parameters)."""
+        from rare_earths.data.load import data_checked_to
+
         text = (f"{rare_earths.BOOK_TITLE} ({rare_earths.__version__}), figure {self.id}: {self.short_title}. "
-                f"Sources: {self.sources_text()}.")
+                f"Sources: {self.sources_text()}. Data checked to {data_checked_to().isoformat()}.")
         if self.parameters:
             text += " Parameters (non-default): " + ", ".join(f"{k}={v}" for k, v in sorted(self.parameters.items())) + "."
         return text

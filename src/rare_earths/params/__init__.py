@@ -13,7 +13,7 @@ from rare_earths.params.checks import (
     check_int, check_money, check_number, check_quantity, check_range, check_share_pct, check_years, plain,
 )
 from rare_earths.params.declarations import (
-    COMMITTED_SCOPES, PARAMETERS, RANGE_PAIRS, Parameter, build_date, dod_floor_price, mp_ndpr_output_2024,
+    COMMITTED_SCOPES, PARAMETERS, RANGE_PAIRS, Parameter, build_date, data_checked_to, dod_floor_price, mp_ndpr_output_2024,
     usgs_ndpr_average_price,
 )
 from rare_earths.params.resolve import (
@@ -23,7 +23,7 @@ from rare_earths.params.resolve import (
 
 __all__ = [
     "CHAPTERS", "COMMITTED_SCOPES", "DATE_MAX", "DATE_MIN", "FRACTION_MAX", "FRACTION_MIN", "PARAMETERS", "RANGE_PAIRS",
-    "Parameter", "ParameterError", "ResolvedParameters", "build_date", "chapter_parameters", "check_choice",
+    "Parameter", "ParameterError", "ResolvedParameters", "build_date", "data_checked_to", "chapter_parameters", "check_choice",
     "check_cross", "check_date", "check_fraction", "check_int", "check_money", "check_number", "check_overrides",
     "check_quantity", "check_range", "check_share_pct", "check_years", "defaults", "dod_floor_price",
     "get_parameter", "mp_ndpr_output_2024", "non_default", "parse_assignments", "plain", "resolve", "resolve_lazily",

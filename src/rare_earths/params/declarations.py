@@ -25,7 +25,8 @@ COMMITTED_SCOPES = ("firm", "firm_conditional", "public", "all")
 
 
 def build_date() -> _dt.date:
-    """The build date: ``SOURCE_DATE_EPOCH`` (reproducible builds) if set, else today (UTC)."""
+    """The day the book is built ("built on"; no number depends on it): ``SOURCE_DATE_EPOCH``
+    (reproducible builds) if set, else today (UTC)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
@@ -33,6 +34,13 @@ def build_date() -> _dt.date:
         except (ValueError, OverflowError, OSError):
             raise ParameterError(f"SOURCE_DATE_EPOCH={epoch}: must be a whole number of seconds since 1970-01-01") from None
     return _dt.datetime.now(tz=_dt.timezone.utc).date()
+
+
+def data_checked_to() -> _dt.date:
+    """The date the dataset was checked to (``data/checked.json``): the default of ``as_of``."""
+    from rare_earths.data.load import data_checked_to as checked
+
+    return checked()
 
 
 def _tables(*names: str) -> list:
@@ -261,11 +269,13 @@ _DECLARATIONS = (
         choices=COMMITTED_SCOPES, example="firm",
     ),
     Parameter(
-        "as_of", _dt.date, "date", build_date, "date",
-        "The date at which money is counted and promises are judged. Default: the build date "
-        "(SOURCE_DATE_EPOCH if set, else today).",
+        "as_of", _dt.date, "date", data_checked_to, "date",
+        "The date at which money is counted and promises are judged. Default: the date the data was "
+        "checked to (data/checked.json), so the book gives the same numbers whatever the day it is built; "
+        "set it to judge the same data on another date.",
         ("rebuild", "pipeline", "claims"),
-        basis="Build date.", minimum=DATE_MIN, maximum=DATE_MAX, example="2026-06-30",
+        basis="The data's own date: the day through which its sources were searched.", minimum=DATE_MIN,
+        maximum=DATE_MAX, example="2026-06-30",
     ),
     Parameter(
         "due_window_days", int, "count", 90, "days",
