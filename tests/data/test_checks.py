@@ -116,6 +116,17 @@ def test_datapackage_must_match_schema(data_copy):
     assert any(l.startswith("datapackage.json:") and "differs from the schema" in l for l in lines)
 
 
+def test_data_must_be_checked_to_no_earlier_than_its_newest_source(data_copy):
+    path = data_copy / "checked.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["data_checked_to"] = "2026-01-01"  # before USGS MCS 2026 (2026-02-06) and later sources
+    path.write_text(json.dumps(record), encoding="utf-8")
+    lines = _validate(data_copy)
+    assert any(l.startswith("checked.json: column 'data_checked_to': 2026-01-01 is before the newest source")
+               for l in lines), "\n".join(lines)
+    assert any(l.startswith("datapackage.json:") and "differs" in l for l in lines)  # it records the date too
+
+
 def test_validate_never_writes(data_copy):
     path = data_copy / "claims.csv"
     header, rows = read_rows(path)

@@ -6,13 +6,15 @@ the file, the CSV line and the column (what ``rare-earths validate`` prints).
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import subprocess
 import sys
 
 import pytest
 
 from support import DATA, ROOT, assert_problem_named, read_rows, write_rows
-from rare_earths.data.load import DataError, Problem, data_dir, data_version, load_table, read_table
+from rare_earths.data.load import DataError, Problem, data_checked_to, data_dir, data_version, load_table, read_table
 from rare_earths.data.schema import TABLES
 
 DTYPES = {"string": "string", "number": "float64", "integer": "Int64", "boolean": "boolean", "date": "datetime64[ns]"}
@@ -135,6 +137,16 @@ def test_data_version_is_a_hash_of_every_table(data_copy):
     path = data_copy / "events.csv"
     path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert data_version(data_copy) != data_version(DATA)
+
+
+def test_data_checked_to_is_read_from_checked_json(data_copy):
+    assert data_checked_to(data_copy) == dt.date(2026, 11, 23)
+    (data_copy / "checked.json").write_text(json.dumps({"data_checked_to": "2026-02-30"}), encoding="utf-8")
+    with pytest.raises(DataError, match="checked.json: column 'data_checked_to': not a date YYYY-MM-DD"):
+        data_checked_to(data_copy)
+    (data_copy / "checked.json").unlink()
+    with pytest.raises(DataError, match="checked.json: file not found"):
+        data_checked_to(data_copy)
 
 
 def test_data_is_found_from_an_installed_wheel(tmp_path):

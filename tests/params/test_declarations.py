@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rare_earths.params as P
+from support import DATA
 from rare_earths.data.load import load_table
 from rare_earths.params import declarations as D
 from rare_earths.params import ParameterError
@@ -33,7 +35,7 @@ def test_parameter_sources_are_real_source_ids():
 
 
 def test_defaults(monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1782864000")  # 2026-07-01T00:00:00Z
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1782864000")  # 2026-07-01T00:00:00Z: the build date moves nothing
     d = P.defaults()
     assert d["cost_gap_low"] == 0.30 and d["cost_gap_high"] == 0.40
     assert d["floor_price_usd_per_kg"] == 110.0  # DoD–MP floor, from prices.csv
@@ -41,7 +43,8 @@ def test_defaults(monkeypatch):
     assert d["china_cost_usd_per_kg"] == 55.0  # assumption: the same 2024 average, as a ceiling
     assert d["volume_t"] == 1294.0  # MP Materials 2024 NdPr oxide output
     assert d["rebuild_total_usd_bn"] == 200.0 and d["rebuild_years"] == 15
-    assert d["as_of"] == dt.date(2026, 7, 1)
+    checked = json.loads((DATA / "checked.json").read_text(encoding="utf-8"))["data_checked_to"]
+    assert d["as_of"] == dt.date.fromisoformat(checked) == dt.date(2026, 11, 23)  # the date the data is checked to
     assert set(d) == set(P.PARAMETERS)
 
 
