@@ -1,0 +1,91 @@
+"""Ready citations for sources, claims, key numbers and figures, and the bibliography
+(rare_earths.book.citation). The `rare-earths cite` command is tested in tests/cli/test_cli.py."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+import rare_earths
+from support import ROOT
+from rare_earths.book.citation import CitationError, bibtex_file, cite, year_suffixes
+from rare_earths.data.load import load_table
+from rare_earths.figures import build_figure
+
+BOOK = f"Rare Earth Rivalry (version {rare_earths.__version__}, data checked to 2026-11-23)"
+
+
+def test_references_bib_is_generated_from_the_sources():
+    bib = (ROOT / "references.bib").read_text(encoding="utf-8")
+    assert bib == bibtex_file()
+    keys = re.findall(r"^@\w+\{([a-z0-9_]+),", bib, flags=re.M)
+    assert sorted(keys) == sorted(load_table("sources")["source_id"])
+
+
+def test_same_producer_and_year_get_letters_in_date_order():
+    suffixes = year_suffixes(load_table("sources"))
+    assert (suffixes["smm_2025_09_18"], suffixes["smm_2025_12_29"]) == ("a", "b")
+    assert "usgs_mcs_2025_ree" not in suffixes  # alone in its year
+    entry = cite("smm_2025_12_29", "bibtex")
+    assert entry.startswith("@misc{smm_2025_12_29,") and "year = {2025b}" in entry
+
+
+def test_source_citation_is_the_sources_own_text():
+    row = load_table("sources").set_index("source_id").loc["usgs_mcs_2026_ree"]
+    assert cite("usgs_mcs_2026_ree") == row["citation"]
+    markdown = cite("usgs_mcs_2026_ree", "markdown")
+    assert f"<{row['url']}>" in markdown and markdown.replace(f"<{row['url']}>", row["url"]) == row["citation"]
+    assert cite("iea_gcmo_2025", "bibtex").startswith("@techreport{iea_gcmo_2025,")
+
+
+def test_claim_citation_quotes_the_seed_and_names_the_authority_and_verdict():
+    claims = load_table("claims").set_index("claim_id")
+    sources = load_table("sources").set_index("source_id")
+    c40 = claims.loc["C40"]
+    text = cite("C40")
+    assert text.startswith(f"\u201c{c40['quote']}\u201d Claim C40 in SMM, ")
+    assert f"Checked against {sources.loc['nrcan_ree_facts', 'citation'].rstrip('.')}" in text
+    assert f"Verdict: mislabelled. {c40['note']}" in text
+    assert text.endswith(f"Source: {BOOK}, claims ledger.")
+    assert cite("C40", "markdown").startswith(f"> {c40['quote']}\n\n")
+    assert cite("C40", "bibtex").startswith("@misc{rare_earth_rivalry_c40,")
+    no_authority = next(i for i, r in claims.iterrows() if pd.isna(r["authority_source_id"]))
+    assert "Checked against" not in cite(no_authority)
+
+
+def test_number_citation_names_value_formula_producers_and_parameters():
+    text = cite("costs.us_extra_cost_usd_per_kg_high", overrides={"cost_gap_high": 0.5})
+    assert text == (
+        "Extra US cost per kg, high end of the gap: 27.50 USD/kg. Formula: china_cost x cost_gap_high = 55 x 0.5. "
+        "Sources: SMM 2025-09-18; USGS MCS 2026 v1.3. Parameters (non-default): cost_gap_high=0.5. "
+        f"In: {BOOK}, key number costs.us_extra_cost_usd_per_kg_high.")
+    assert "Parameters" not in cite("costs.us_extra_cost_usd_per_kg_high")
+    ranged = cite("rebuild.coverage_pct")
+    assert ": 2.2 % (range 0.6–2.2). " in ranged
+    assert "Judged at 2026-11-23 (as_of: the date the data was checked to)." in ranged
+    assert "Judged at 2026-06-30 (as_of given)." in cite("rebuild.coverage_pct", overrides={"as_of": "2026-06-30"})
+    bib = cite("costs.us_extra_cost_usd_per_kg_high", "bibtex")
+    assert bib.startswith("@misc{rare_earth_rivalry_costs_us_extra_cost_usd_per_kg_high,")
+    assert "Sources: SMM 2025-09-18; USGS MCS 2026 v1.3." in bib
+
+
+def test_figure_citation_is_the_figures_own():
+    fig = build_figure("reserves-ranked")
+    assert cite("reserves-ranked") == fig.citation()
+    assert cite("reserves-ranked", "markdown") == f"*{fig.short_title}*. {fig.citation()}"
+    assert cite("reserves-ranked", "bibtex").startswith("@misc{rare_earth_rivalry_reserves_ranked,")
+    assert "Parameters (non-default): cost_gap_high=0.5" in cite("cost-gap-range", overrides={"cost_gap_high": 0.5})
+
+
+@pytest.mark.parametrize("identifier, style, message", [
+    ("usgs_mcs_2026_re", "text", "unknown id 'usgs_mcs_2026_re' (did you mean 'usgs_mcs_2026_ree'?)"),
+    ("C999", "text", "unknown claim id 'C999'"),
+    ("costs.nope", "text", "unknown number id 'costs.nope'"),
+    ("C40", "apa", "unknown style 'apa'; choose one of text, markdown, bibtex"),
+])
+def test_unknown_ids_and_styles_are_named(identifier, style, message):
+    with pytest.raises(CitationError) as err:
+        cite(identifier, style)
+    assert message in str(err.value)
