@@ -273,7 +273,7 @@ _CHANGED = {"cost_gap_low": 0.2, "cost_gap_high": 0.6, "market_price_usd_per_kg"
 @pytest.mark.parametrize("changed", [False, True], ids=["defaults", "changed"])
 def test_every_figure_spec_is_valid_vega_lite(changed):
     from rare_earths.figures import build_figure, list_figures
-    from rare_earths.params.core import parse_assignments
+    from rare_earths.params import parse_assignments
 
     params = parse_assignments([f"{k}={v}" for k, v in _CHANGED.items()]) if changed else {}
     for fdef in list_figures():

@@ -25,7 +25,7 @@ list_figures()
 
 from rare_earths.figures import pipeline as fp  # noqa: E402
 from rare_earths.figures import rebuild as fr  # noqa: E402
-from rare_earths.params.core import resolve  # noqa: E402
+from rare_earths.params import resolve  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 23)
 REBUILD_IDS = ("rebuild-money-by-instrument", "rebuild-cumulative", "rebuild-tornado")
