@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 
 from rare_earths import __version__
@@ -229,24 +230,60 @@ def cmd_figure(args) -> int:
         fig = build_figure(args.id, overrides)
     except ParameterError as err:
         return _fail("figure", str(err))
+    if not (math.isfinite(args.scale) and 0.1 <= args.scale <= 10):
+        return _fail("figure", f"--scale {args.scale:g}: must be a number between 0.1 and 10")
+    from rare_earths.build.paths import ProtectedPathError, check_output_path
+
     out = Path(args.out) if args.out else Path(f"{fig.id}.{args.format}")
     if out.suffix.lower() != f".{args.format}":
         return _fail("figure", f"--out {out} does not end in .{args.format} (use --format to choose svg or png)")
-    targets = {out: None, out.with_suffix(".csv"): fig.csv_text(), out.with_suffix(".citation.txt"): fig.citation() + "\n"}
-    existing = [str(p) for p in targets if p.exists()]
+    try:
+        check_output_path(out, "--out")
+    except ProtectedPathError as err:
+        return _fail("figure", str(err))
+    image = fig.to_svg().encode("utf-8") if args.format == "svg" else fig.to_png(scale=args.scale)
+    targets = {out: image, out.with_suffix(".csv"): fig.csv_export_text().encode("utf-8"),
+               out.with_suffix(".citation.txt"): (fig.citation() + "\n").encode("utf-8")}
+    # A file that already holds exactly these bytes is left as it is (an SVG, then a PNG, under one
+    # name shares its .csv and .citation.txt); --force replaces only files this command wrote.
+    pending = {path: data for path, data in targets.items() if not (path.is_file() and path.read_bytes() == data)}
+    existing = [path for path in pending if path.exists()]
     if existing and not args.force:
-        return _fail("figure", f"{', '.join(existing)} already exist(s): choose another --out or pass --force")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if args.format == "svg":
-        out.write_text(fig.to_svg(), encoding="utf-8")
-    else:
-        out.write_bytes(fig.to_png(scale=args.scale))
-    for path, text in targets.items():
-        if text is not None:
-            path.write_text(text, encoding="utf-8")
+        return _fail("figure", f"{', '.join(map(str, existing))} already exist(s): choose another --out or pass --force")
+    foreign = [str(path) for path in existing if not _written_by_figure(path, out)]
+    if foreign:
+        return _fail("figure", f"{', '.join(foreign)} exist(s) and {'was' if len(foreign) == 1 else 'were'} not written by "
+                               "`rare-earths figure`: not replaced, even with --force (choose another --out)")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        for path, data in pending.items():
+            tmp = path.with_name(f".{path.name}.partial")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+    except OSError as err:
+        return _fail("figure", f"cannot write {err.filename or out}: {err.strerror or err}", 1)
     for path in targets:
         print(path)
     return 0
+
+
+def _written_by_figure(path, image_path) -> bool:
+    """Whether an existing file is an output of ``rare-earths figure`` (by its content)."""
+    from rare_earths import BOOK_TITLE
+
+    try:
+        head = path.read_bytes()[:4096]
+    except OSError:
+        return False
+    if path.suffix == ".csv":
+        return head.startswith(f"# {BOOK_TITLE}".encode())
+    if path.name.endswith(".citation.txt"):
+        return head.startswith(BOOK_TITLE.encode())
+    if path.suffix == ".svg":
+        return b"data-rare-earths-figure=" in head
+    # A PNG carries no mark of its own: it is ours when its citation beside it is.
+    sidecar = image_path.with_suffix(".citation.txt")
+    return path.suffix == ".png" and sidecar.is_file() and sidecar.read_bytes().startswith(BOOK_TITLE.encode())
 
 
 def cmd_params(args) -> int:

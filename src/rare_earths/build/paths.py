@@ -5,6 +5,7 @@ Build and run machinery only: no chapter imports this module (editing it re-exec
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from rare_earths import CHAPTERS
@@ -48,6 +49,31 @@ def kernel_config():
     return config
 
 
+class ProtectedPathError(ValueError):
+    """An output path inside the book's sources (data, chapters, package): refused, whatever --force says."""
+
+
+def protected_folders() -> list[Path]:
+    """Where no command output may land: the data folder in use, the book's data/, chapters/ and
+    src/ (when run from a checkout) and the installed package itself (all resolved)."""
+    from rare_earths.data.load import data_dir
+
+    folders = [data_dir().resolve(), _PACKAGE_DIR.resolve()]
+    root = _PACKAGE_DIR.parent.parent
+    if (root / "_config.yml").is_file():
+        folders += [(root / name).resolve() for name in ("data", "chapters", "src", "_ext")]
+    return list(dict.fromkeys(folders))
+
+
+def check_output_path(path: str | os.PathLike, what: str) -> Path:
+    """``path`` resolved (symlinks followed, also of folders not yet created); raises
+    :class:`ProtectedPathError` naming ``what`` when it lies in a :func:`protected_folders` folder."""
+    target = Path(os.path.realpath(Path(path).expanduser()))
+    for folder in protected_folders():
+        if target == folder or folder in target.parents:
+            raise ProtectedPathError(f"{what} {path}: inside {folder}, which holds the book's sources; "
+                                     "outputs never go there (choose another folder)")
+    return target
 
 
 def parameters_cell(notebook: Path) -> dict:

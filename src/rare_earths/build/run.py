@@ -30,7 +30,7 @@ from typing import Any
 
 from rare_earths import __version__
 from rare_earths.book.setup import check_chapter_overrides, chapter_setup
-from rare_earths.build.paths import book_root, chapter_path
+from rare_earths.build.paths import ProtectedPathError, book_root, chapter_path, check_output_path
 from rare_earths.data.load import data_version
 from rare_earths.params import ParameterError, parse_assignments
 from rare_earths.params import plain as _jsonable
@@ -61,7 +61,10 @@ def plan_run(chapter: str, assignments: list[str]) -> tuple[Path, dict]:
 
 def _final_folder(chapter: str, overrides: dict, out: str | os.PathLike | None) -> tuple[Path, bool]:
     if out is not None:
-        target = Path(out).resolve()
+        try:
+            target = check_output_path(out, "--out")
+        except ProtectedPathError as err:
+            raise RunError(str(err)) from None
         if target.exists():
             raise RunError(f"--out {target} already exists: choose a new folder (runs never overwrite)")
         return target, True

@@ -404,7 +404,7 @@ class Figure:
 
         svg = vlc.vegalite_to_svg(self._themed_spec(), vl_version=self._vl_version())
         alt_text = html.escape(self.alt_text.strip())
-        svg = svg.replace("<svg ", f'<svg role="img" aria-label="{alt_text}" ', 1)
+        svg = svg.replace("<svg ", f'<svg role="img" aria-label="{alt_text}" data-rare-earths-figure="{html.escape(self.id)}" ', 1)
         start = svg.index(">", svg.index("<svg")) + 1
         return f"{svg[:start]}<title>{alt_text}</title>{svg[start:]}"
 
@@ -418,8 +418,30 @@ class Figure:
         """The plotted data as CSV (no index, ``\\n`` line ends, ISO dates): deterministic."""
         return self.data.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
 
+    def csv_export_text(self) -> str:
+        """The CSV as downloaded and exported: comment lines naming the figure, its sources, the data
+        date, licence and version, then :meth:`csv_text` with every cell a spreadsheet would run as a
+        formula (text starting with ``=``, ``+``, ``-``, ``@``) prefixed with ``'``."""
+        from rare_earths.data.load import data_checked_to
+
+        header = [
+            f"# {rare_earths.BOOK_TITLE} (version {rare_earths.__version__}), figure {self.id}: {self.short_title}",
+            f"# Sources: {self.sources_text()}",
+            f"# Data checked to {data_checked_to().isoformat()}. Licence: CC BY 4.0 (the curated data); "
+            "quoted sources keep their own terms.",
+        ]
+        if self.parameters:
+            header.append("# Parameters (non-default): " + ", ".join(f"{k}={v}" for k, v in sorted(self.parameters.items())))
+        safe = self.data.copy()
+        for column in safe.columns:
+            if safe[column].dtype == object or str(safe[column].dtype).startswith("str"):
+                safe[column] = safe[column].map(
+                    lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v)
+        body = safe.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
+        return "\n".join(header) + "\n" + body
+
     def csv_data_url(self) -> str:
-        return "data:text/csv;charset=utf-8;base64," + base64.b64encode(self.csv_text().encode("utf-8")).decode("ascii")
+        return "data:text/csv;charset=utf-8;base64," + base64.b64encode(self.csv_export_text().encode("utf-8")).decode("ascii")
 
     def chart_html(self) -> str:
         """The chart's container, its spec (as escaped JSON) and the call that draws it with vega-embed.
