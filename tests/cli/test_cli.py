@@ -1,108 +1,272 @@
-"""The `claims` and `cite` subcommands through the real console command."""
+"""The `rare-earths` console command, every subcommand but `run` (tests/test_run.py), through the
+installed console script as a reader runs it: output, exit codes (0 ok, 1 invalid data, 2 bad
+usage) and one-line errors, never a traceback. What the output says is tested where it is made
+(data.checks, book.citation, numbers, figures); here, that the command prints exactly that."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 
 import pandas as pd
 import pytest
 
-from support import DATA, run_cli
+from support import DATA, read_rows, run_cli, write_rows
+from rare_earths.book.citation import cite
 from rare_earths.data.load import load_table
-
-REQUIRED_CLAIM_FIELDS = {"id", "seed_file", "quote", "value", "low", "high", "unit", "verdict", "authority_source", "authority_value"}
-
-
-@pytest.fixture(scope="module")
-def claims_json():
-    result = run_cli("claims", "--json", check=True)
-    return json.loads(result.stdout)
+from rare_earths.data.schema import TABLES
+from rare_earths.figures import build_figure, list_figures
+from rare_earths.numbers import compute_numbers
+from rare_earths.params import chapter_parameters
 
 
-def test_claims_json_has_every_ledger_row_with_stable_fields(claims_json):
-    ledger = load_table("claims")
-    assert [c["id"] for c in claims_json] == list(ledger["claim_id"])
+def _one_line_error(result, code: int, command: str) -> str:
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+    err = result.stderr.strip()
+    assert "\n" not in err and "Traceback" not in err, result.stderr
+    assert err.startswith(f"rare-earths {command}: error: "), err
+    return err
+
+
+def test_version_and_help():
+    assert re.fullmatch(r"rare-earths \d+\.\d+\.\d+", run_cli("--version", check=True).stdout.strip())
+    help_text = run_cli("--help", check=True).stdout
+    for command in ("validate", "claims", "cite", "figure", "numbers", "params", "run"):
+        assert command in help_text
+
+
+# --- validate ------------------------------------------------------------------------------------
+
+
+def test_validate_shipped_data():
+    result = run_cli("validate", check=True)
+    assert result.stdout.strip() == f"ok: {len(TABLES)} tables valid"
+    result = run_cli("validate", "--json", "--data", str(DATA), check=True)
+    assert json.loads(result.stdout) == {"valid": True, "problems": []}
+
+
+def test_validate_broken_data_prints_one_line_per_problem_and_exits_1(data_copy):
+    path = data_copy / "claims.csv"
+    header, rows = read_rows(path)
+    rows[0]["verdict"] = "probably"
+    rows[1]["value"] = "twelve"
+    write_rows(path, header, rows)
+    result = run_cli("validate", "--data", str(data_copy))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert any(l.startswith("claims.csv:2: column 'verdict':") and "probably" in l for l in lines), lines
+    assert any(l.startswith("claims.csv:3: column 'value': not a finite number: 'twelve'") for l in lines), lines
+    assert result.stderr.strip() == f"{len(lines)} problem(s) found."
+    report = json.loads(run_cli("validate", "--json", "--data", str(data_copy)).stdout)
+    assert report["valid"] is False and len(report["problems"]) == len(lines)
+    assert {"file": "claims.csv", "line": 3, "column": "value", "message": "not a finite number: 'twelve'"} \
+        in report["problems"]
+
+
+def test_validate_missing_folder_exits_1_without_traceback(tmp_path):
+    result = run_cli("validate", "--data", str(tmp_path / "nowhere"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "claims.csv: file not found" in result.stdout
+
+
+# --- claims --------------------------------------------------------------------------------------
+
+REQUIRED_CLAIM_FIELDS = {"id", "seed_file", "quote", "value", "low", "high", "unit", "verdict", "authority_source",
+                         "authority_value"}
+
+
+def test_claims_json_has_every_ledger_row_with_stable_fields_and_values():
+    claims_json = json.loads(run_cli("claims", "--json", check=True).stdout)
+    ledger = load_table("claims").set_index("claim_id")
+    assert [c["id"] for c in claims_json] == list(ledger.index)
     for claim in claims_json:
         assert REQUIRED_CLAIM_FIELDS <= claim.keys()
-        stated = [claim["value"] is not None, claim["low"] is not None, claim["date_low"] is not None]
-        assert sum(stated) == 1, claim["id"]
-
-
-def test_claims_json_quotes_are_verbatim_in_their_seed(claims_json):
-    texts = {p.name: p.read_text(encoding="utf-8") for p in (DATA / "seeds").glob("*.txt")}
-    for claim in claims_json:
-        assert claim["quote"] in texts[claim["seed_file"]], claim["id"]
-
-
-def test_claims_json_values_match_the_csv(claims_json):
-    ledger = load_table("claims").set_index("claim_id")
-    for claim in claims_json:
         row = ledger.loc[claim["id"]]
         for key, col in (("value", "value"), ("low", "low"), ("high", "high"), ("authority_value", "authority_value")):
             expected = None if pd.isna(row[col]) else float(row[col])
             assert claim[key] == expected, (claim["id"], key)
+        assert claim["quote"] == row["quote"]
         assert claim["authority_source"] == (None if pd.isna(row["authority_source_id"]) else row["authority_source_id"])
+        assert claim["seed_published"] == f"{row['seed_published']:%Y-%m-%d}"  # dates as ISO text
 
 
-def test_claims_table_output_lists_each_claim_once():
+def test_claims_table_lists_each_claim_once():
     result = run_cli("claims", check=True)
     ids = [line.split()[0] for line in result.stdout.splitlines()]
     assert ids == list(load_table("claims")["claim_id"])
+    assert result.stderr.strip() == f"{len(ids)} claim(s)"
 
 
 def test_claims_filter_by_verdict():
-    result = run_cli("claims", "--json", "--verdict", "conflicts", check=True)
-    rows = json.loads(result.stdout)
+    rows = json.loads(run_cli("claims", "--json", "--verdict", "conflicts", check=True).stdout)
     ledger = load_table("claims")
     assert len(rows) == int((ledger["verdict"] == "conflicts").sum()) > 0
     assert {r["verdict"] for r in rows} == {"conflicts"}
+    assert "maybe" in _one_line_error(run_cli("claims", "--verdict", "maybe"), 2, "claims")
 
 
-def test_claims_unknown_verdict_is_a_one_line_error():
-    result = run_cli("claims", "--verdict", "maybe")
-    assert result.returncode == 2
-    assert result.stderr.strip().count("\n") == 0 and "maybe" in result.stderr
+def test_claims_on_broken_data_exits_1(data_copy):
+    (data_copy / "claims.csv").write_text("claim_id\nC01\n", encoding="utf-8")
+    err = _one_line_error(run_cli("claims", "--data", str(data_copy)), 1, "claims")
+    assert "cannot load claims" in err and "rare-earths validate" in err
 
 
-def test_cite_source_text_names_the_producer():
-    source = load_table("sources").set_index("source_id").loc["usgs_mcs_2026_ree"]
-    result = run_cli("cite", "usgs_mcs_2026_ree", check=True)
-    assert result.stdout.strip() == source["citation"]
-    assert "U.S. Geological Survey" in result.stdout
+# --- cite ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, kwargs", [
+    (["usgs_mcs_2026_ree"], {}),
+    (["iea_gcmo_2025", "--style", "bibtex"], {"style": "bibtex"}),
+    (["C40", "--style", "markdown"], {"style": "markdown"}),
+    (["costs.us_extra_cost_usd_per_kg_high", "-p", "cost_gap_high=0.5"], {"overrides": {"cost_gap_high": 0.5}}),
+    (["reserves-ranked"], {}),
+])
+def test_cite_prints_the_citation(args, kwargs):
+    assert run_cli("cite", *args, check=True).stdout.strip() == cite(args[0], **kwargs)
 
 
 def test_cite_source_bibtex_is_the_bibliography_entry():
-    result = run_cli("cite", "iea_gcmo_2025", "--style", "bibtex", check=True)
-    bib = (DATA.parent / "references.bib").read_text(encoding="utf-8")
-    assert result.stdout.strip() in bib
-    assert result.stdout.startswith("@techreport{iea_gcmo_2025,")
+    entry = run_cli("cite", "iea_gcmo_2025", "--style", "bibtex", check=True).stdout.strip()
+    assert entry in (DATA.parent / "references.bib").read_text(encoding="utf-8")
 
 
-def test_cite_claim_quotes_the_seed_and_names_the_authority():
-    ledger = load_table("claims").set_index("claim_id")
-    claim_id = next(i for i, r in ledger.iterrows() if pd.notna(r["authority_source_id"]))
-    row = ledger.loc[claim_id]
-    authority = load_table("sources").set_index("source_id").loc[row["authority_source_id"]]
-    text = run_cli("cite", claim_id, check=True).stdout
-    assert row["quote"] in text
-    assert authority["citation"].rstrip(".") in text
-    assert f"Verdict: {row['verdict'].replace('_', ' ')}" in text
-    markdown = run_cli("cite", claim_id, "--style", "markdown", check=True).stdout
-    assert markdown.startswith("> ")
-    bibtex = run_cli("cite", claim_id, "--style", "bibtex", check=True).stdout
-    assert bibtex.startswith(f"@misc{{rare_earth_rivalry_{claim_id.lower()},")
+@pytest.mark.parametrize("args, message", [
+    (["usgs_mcs_2026_re"], "did you mean 'usgs_mcs_2026_ree'"),
+    (["C40", "--style", "apa"], "invalid choice: 'apa'"),
+    (["costs.us_cost_usd_per_kg", "-p", "cost_gap_high=7"], "cost_gap_high=7: must be a fraction between 0 and 5"),
+])
+def test_cite_errors_are_one_line(args, message):
+    result = run_cli("cite", *args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_cite_unknown_id_suggests_and_fails_cleanly():
-    result = run_cli("cite", "usgs_mcs_2026_re")
-    assert result.returncode == 2
-    assert "did you mean 'usgs_mcs_2026_ree'" in result.stderr
-    assert "Traceback" not in result.stderr
+# --- numbers -------------------------------------------------------------------------------------
 
 
-def test_version_and_help():
-    assert re.match(r"rare-earths \d+\.\d+\.\d+", run_cli("--version", check=True).stdout)
-    help_text = run_cli("--help", check=True).stdout
-    for command in ("validate", "claims", "cite", "numbers"):
-        assert command in help_text
+def _numbers_json(*args: str) -> dict:
+    return {o["id"]: o for o in json.loads(run_cli("numbers", "--json", *args, check=True).stdout)}
+
+
+def test_numbers_json_with_and_without_parameters():
+    base = _numbers_json("-p", "as_of=2026-11-23")
+    assert list(base) == [n.id for n in compute_numbers({})]  # every number, in the registry's order
+    for o in base.values():
+        assert {"id", "value", "unit", "label", "low", "high", "display", "sources", "tables", "parameters",
+                "chapters", "formula", "status"} <= set(o)
+    moved = _numbers_json("-p", "as_of=2026-11-23", "-p", "cost_gap_high=0.5")
+    assert base["costs.us_extra_cost_usd_per_kg_high"]["value"] == pytest.approx(55 * 0.4)
+    assert moved["costs.us_extra_cost_usd_per_kg_high"]["value"] == pytest.approx(55 * 0.5)
+    assert moved["costs.us_extra_cost_usd_per_kg_high"]["display"] == "27.50"
+    assert moved["costs.subsidy_usd_m_per_year"]["high"] == pytest.approx(55 * 0.5 * 1294 / 1000)
+    assert moved["reserves.canada_reserves_t"] == base["reserves.canada_reserves_t"]
+    assert base["dataset.sources"]["tables"] == ["sources"] and base["dataset.sources"]["sources"] == []
+
+
+def test_numbers_by_id_in_the_order_asked():
+    picked = _numbers_json("rebuild.coverage_pct", "reserves.canada_reserves_t")
+    assert list(picked) == ["rebuild.coverage_pct", "reserves.canada_reserves_t"]
+    assert picked["reserves.canada_reserves_t"]["value"] == 830_000
+
+
+def test_numbers_table_is_aligned_with_one_line_per_number():
+    lines = run_cli("numbers", check=True).stdout.splitlines()
+    assert lines[0].split() == ["id", "value", "low–high", "unit", "label"]
+    assert len(lines) == len(compute_numbers({})) + 1
+    canada = next(line for line in lines if line.startswith("reserves.canada_reserves_t "))
+    assert canada.split()[1] == "830,000"
+    value_end = lines[0].index("value") + len("value")  # values are right-aligned under their header
+    for line, n in zip(lines[1:], compute_numbers({})):
+        assert line.startswith(n.id + " ") and line[:value_end].endswith(n.display()), line
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["-p", "cost_gap_high=7"], "rare-earths numbers: error: cost_gap_high=7: must be a fraction between 0 and 5"),
+    (["-p", "cost_gap_hihg=0.5"], "did you mean cost_gap_high?"),
+    (["-p", "as_of=2026-02-30"], "as_of=2026-02-30: not a valid date"),
+    (["costs.nope"], "unknown number id 'costs.nope'"),
+    (["cost-gap-range", "costs.us_cost_usd_per_kg"], "give either key-number ids or figure ids, not both"),
+])
+def test_numbers_errors_are_one_line_and_print_nothing(args, expected):
+    result = run_cli("numbers", *args)
+    assert result.stdout == ""
+    assert expected in _one_line_error(result, 2, "numbers")
+
+
+def test_numbers_on_broken_data_exits_1(data_copy):
+    (data_copy / "prices.csv").write_text("not,a,table\n", encoding="utf-8")
+    result = run_cli("numbers", "costs.floor_multiple_of_2024_price", env={"RARE_EARTHS_DATA": str(data_copy)})
+    err = _one_line_error(result, 1, "numbers")
+    assert "cannot load the data: prices.csv" in err
+
+
+def test_numbers_of_a_figure_are_its_data_and_citation():
+    (rec,) = json.loads(run_cli("numbers", "cost-gap-range", "--json", "-p", "cost_gap_high=0.5", check=True).stdout)
+    fig = build_figure("cost-gap-range", {"cost_gap_high": 0.5})
+    assert rec["id"] == "cost-gap-range" and rec["kind"] == "figure"
+    assert rec["parameters"] == {"cost_gap_high": 0.5} and rec["citation"] == fig.citation()
+    assert max(r["high_usd_per_kg"] for r in rec["data"]) == pytest.approx(55 * (1 + 0.5))
+
+
+# --- params --------------------------------------------------------------------------------------
+
+
+def test_params_prints_each_parameter_with_its_resolved_default():
+    text = run_cli("params", "cost-gap", check=True).stdout
+    names = [line.split(" = ")[0] for line in text.splitlines() if not line.startswith(" ")]
+    assert names == [p.name for p in chapter_parameters("cost-gap")]
+    assert "china_cost_usd_per_kg = 55.0  [USD/kg NdPr oxide]" in text  # read from the data
+    listed = {p["name"]: p for p in json.loads(run_cli("params", "rebuild", "--json", check=True).stdout)}
+    assert listed["as_of"]["default"] == "2026-11-23"  # the date the data is checked to, as text
+    assert listed["rebuild_years"]["default"] == 15 and listed["rebuild_years"]["default_from_data"] is False
+    assert run_cli("params", "shares", check=True).stdout.strip() == "chapter 'shares' takes no parameters"
+
+
+def test_params_unknown_chapter_is_one_line():
+    assert "chapter=nope: must be one of intro" in _one_line_error(run_cli("params", "nope"), 2, "params")
+
+
+# --- figure --------------------------------------------------------------------------------------
+
+
+def test_figure_list_names_every_registered_figure_with_chapter_and_caption():
+    listed = json.loads(run_cli("figure", "--list", "--json", check=True).stdout)
+    assert [f["id"] for f in listed] == [f.id for f in list_figures()]
+    for rec in listed:
+        fig = build_figure(rec["id"])
+        assert (rec["chapter"], rec["caption"], rec["sources"]) == (fig.chapter, fig.caption, fig.sources)
+        assert rec["label"] == f"fig-{rec['id']}"
+
+
+@pytest.mark.parametrize("fmt, magic", [("svg", b"<svg"), ("png", b"\x89PNG")])
+def test_figure_export_writes_image_csv_and_citation(tmp_path, fmt, magic):
+    out = tmp_path / f"gap.{fmt}"
+    result = run_cli("figure", "cost-gap-range", "--format", fmt, "-p", "cost_gap_high=0.5", "--out", str(out), check=True)
+    assert result.stdout.split() == [str(out), str(out.with_suffix(".csv")), str(out.with_suffix(".citation.txt"))]
+    assert magic in out.read_bytes()[:200]
+    fig = build_figure("cost-gap-range", {"cost_gap_high": 0.5})
+    assert out.with_suffix(".csv").read_text() == fig.csv_text()
+    rows = list(csv.DictReader(io.StringIO(fig.csv_text())))
+    us = next(r for r in rows if r["producer"].startswith("United States"))
+    assert float(us["high_usd_per_kg"]) == pytest.approx(55 * 1.5)  # China's 55 USD/kg plus a 50 % gap
+    assert out.with_suffix(".citation.txt").read_text() == fig.citation() + "\n"
+    assert "Parameters (non-default): cost_gap_high=0.5" in fig.citation()
+
+
+def test_figure_refuses_to_overwrite_unless_forced(tmp_path):
+    out = tmp_path / "f.svg"
+    out.write_text("mine")
+    assert "already exist" in _one_line_error(run_cli("figure", "cost-gap-range", "--out", str(out)), 2, "figure")
+    assert out.read_text() == "mine"
+    run_cli("figure", "cost-gap-range", "--out", str(out), "--force", check=True)
+    assert out.read_text().startswith("<svg")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["cost-gap-rang"], "did you mean cost-gap-range?"),
+    (["cost-gap-range", "--out", "x.png"], "does not end in .svg (use --format to choose svg or png)"),
+    ([], "give a figure id (see `rare-earths figure --list`)"),
+])
+def test_figure_errors_are_one_line(tmp_path, args, message):
+    assert message in _one_line_error(run_cli("figure", *args), 2, "figure")
