@@ -246,27 +246,35 @@ def test_figure_export_writes_image_csv_and_citation(tmp_path, fmt, magic):
     assert result.stdout.split() == [str(out), str(out.with_suffix(".csv")), str(out.with_suffix(".citation.txt"))]
     assert magic in out.read_bytes()[:200]
     fig = build_figure("cost-gap-range", {"cost_gap_high": 0.5})
-    assert out.with_suffix(".csv").read_text() == fig.csv_text()
-    rows = list(csv.DictReader(io.StringIO(fig.csv_text())))
+    exported = out.with_suffix(".csv").read_text()
+    assert exported == fig.csv_export_text()
+    rows = list(csv.DictReader(io.StringIO("".join(l for l in exported.splitlines(True) if not l.startswith("#")))))
     us = next(r for r in rows if r["producer"].startswith("United States"))
     assert float(us["high_usd_per_kg"]) == pytest.approx(55 * 1.5)  # China's 55 USD/kg plus a 50 % gap
     assert out.with_suffix(".citation.txt").read_text() == fig.citation() + "\n"
     assert "Parameters (non-default): cost_gap_high=0.5" in fig.citation()
 
 
-def test_figure_refuses_to_overwrite_unless_forced(tmp_path):
+def test_figure_replaces_only_its_own_outputs_and_only_when_forced(tmp_path):
     out = tmp_path / "f.svg"
-    out.write_text("mine")
-    assert "already exist" in _one_line_error(run_cli("figure", "cost-gap-range", "--out", str(out)), 2, "figure")
-    assert out.read_text() == "mine"
-    run_cli("figure", "cost-gap-range", "--out", str(out), "--force", check=True)
-    assert out.read_text().startswith("<svg")
+    run_cli("figure", "cost-gap-range", "--out", str(out), check=True)
+    run_cli("figure", "cost-gap-range", "--out", str(out), check=True)  # the same bytes: left alone, no --force
+    changed = ("figure", "cost-gap-range", "-p", "cost_gap_high=0.5", "--out", str(out))
+    assert "already exist" in _one_line_error(run_cli(*changed), 2, "figure")
+    run_cli(*changed, "--force", check=True)
+    assert out.with_suffix(".citation.txt").read_text().rstrip().endswith("cost_gap_high=0.5.")
+    mine = tmp_path / "mine.svg"
+    mine.write_text("mine")
+    err = _one_line_error(run_cli("figure", "cost-gap-range", "--out", str(mine), "--force"), 2, "figure")
+    assert "not written by `rare-earths figure`" in err and mine.read_text() == "mine"
 
 
 @pytest.mark.parametrize("args, message", [
     (["cost-gap-rang"], "did you mean cost-gap-range?"),
     (["cost-gap-range", "--out", "x.png"], "does not end in .svg (use --format to choose svg or png)"),
     ([], "give a figure id (see `rare-earths figure --list`)"),
+    (["cost-gap-range", "--out", str(DATA / "x.svg")], "holds the book's sources; outputs never go there"),
 ])
-def test_figure_errors_are_one_line(tmp_path, args, message):
+def test_figure_errors_are_one_line(args, message):
     assert message in _one_line_error(run_cli("figure", *args), 2, "figure")
+    assert not (DATA / "x.svg").exists()

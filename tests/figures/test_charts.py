@@ -145,13 +145,27 @@ def test_png_is_a_png_at_the_scale_asked():
 def test_csv_text_is_the_plotted_data():
     fig = make_figure()
     text = fig.csv_text()
-    assert text == fig.csv_text() == fig.data.to_csv(index=False, lineterminator="\n")
+    assert text == fig.data.to_csv(index=False, lineterminator="\n")
     assert text.splitlines()[0] == "country,reserves_mt"
     back = pd.read_csv(io.StringIO(text))
     pd.testing.assert_frame_equal(back, fig.data, check_dtype=False)
-    href = fig.csv_data_url()
+
+
+def test_exported_csv_names_its_figure_and_runs_no_formula():
+    data = pd.DataFrame({"country": ["China", "=1+1", "-3 Mt", "@x"], "reserves_mt": [44.0, 1.0, 2.0, 3.0]})
+    chart = alt.Chart(data).mark_bar().encode(x=alt.X("reserves_mt:Q", title=axis_title("Reserves", "Mt REO")),
+                                              y="country:N")
+    fig = make_figure(data=data, chart=chart)
+    lines = fig.csv_export_text().splitlines()
+    assert lines[:3] == [
+        f"# Rare Earth Rivalry (version {rare_earths.__version__}), figure reserves-test: Rare-earth reserves by country",
+        "# Sources: USGS, Rare earths, in Mineral Commodity Summaries 2026 (MCS 2026, version 1.3, 2026-02-06)",
+        "# Data checked to 2026-11-23. Licence: CC BY 4.0 (the curated data); quoted sources keep their own terms.",
+    ]
+    assert lines[3:] == ["country,reserves_mt", "China,44.0", "'=1+1,1.0", "'-3 Mt,2.0", "'@x,3.0"]
+    href = fig.csv_data_url()  # the download link carries the exported text
     assert href.startswith("data:text/csv;charset=utf-8;base64,")
-    assert base64.b64decode(href.split(",", 1)[1]).decode("utf-8") == text
+    assert base64.b64decode(href.split(",", 1)[1]).decode("utf-8") == fig.csv_export_text()
 
 
 def test_show_outputs_one_block_with_escaped_text(monkeypatch):
