@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import sys
@@ -36,20 +35,6 @@ def _tree_digest(folder: Path) -> str:
         digest.update(str(path.relative_to(folder)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-@pytest.mark.parametrize("chapter", CHAPTER_NOTEBOOKS)
-def test_parameters_cell_matches_the_declaration(chapter):
-    """The notebook's `parameters` cell assigns exactly the declared names, with the declared defaults."""
-    cell = parameters_cell(chapter_path(chapter))
-    declared = {p.name: p for p in chapter_parameters(chapter)}
-    assert set(cell) == set(declared), f"{chapter}: cell {sorted(cell)} vs declared {sorted(declared)}"
-    for name, value in cell.items():
-        param = declared[name]
-        if callable(param.default) or param.type is dt.date:
-            assert value is None, f"{chapter}.{name}: default comes from the data or the build date, so the cell says None"
-        else:
-            assert value == param.default, f"{chapter}.{name}: cell {value!r} vs declared {param.default!r}"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
