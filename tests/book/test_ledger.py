@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from support import read_rows, write_rows
 from rare_earths.book import ledger
 from rare_earths.data.load import load_table
 from rare_earths.data.schema import VERDICTS
@@ -34,12 +35,13 @@ def test_ledger_has_one_row_per_claim(claims):
 
 def test_ledger_frame_follows_a_changed_table(data_copy):
     path = data_copy / "claims.csv"
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    table.loc[0, "verdict"] = "conflicts"
-    table.to_csv(path, index=False)
+    header, rows = read_rows(path)
+    first = min(range(len(rows)), key=lambda i: rows[i]["claim_id"])
+    rows[first]["verdict"] = "conflicts" if rows[first]["verdict"] != "conflicts" else "confirmed"
+    write_rows(path, header, rows)
     frame = ledger.ledger_frame(data_copy)
-    assert frame.loc[0, "verdict"] == "conflicts"
-    assert len(frame) == len(table)
+    assert frame.loc[0, "verdict"] == rows[first]["verdict"]
+    assert len(frame) == len(rows)
 
 
 def test_verdict_counts_cover_every_pair_and_add_up(claims):
