@@ -72,13 +72,16 @@ def fixed(value: float, decimals: int) -> str:
 
 
 def number_text(value: float, unit: str = "") -> str:
-    """``3,038``, ``15.2``, ``0.27``, ``10,000,000``; years without separators (``2028``)."""
+    """A number as the book writes it in text: ``3,038``, ``15.2``, ``0.27``, ``58.6667``,
+    ``1,234,567.5``: six significant digits, more where the whole part has more (no digit before
+    the point is ever lost to an exponent); years without separators (``2028``)."""
     value = float(value)
     if unit == "year":
         return f"{value:.0f}"
     if value.is_integer():
         return f"{value:,.0f}"
-    return f"{value:,.6g}"
+    digits = max(6, len(str(int(abs(value)))) + 2)
+    return f"{value:,.{digits}g}"
 
 
 def bounded(value: float, bound: Any = "=") -> str:

@@ -57,8 +57,8 @@ def test_floor_against_prices_table():
     assert table.loc["usgs_ndpr_oxide_2024", "multiple"] == pytest.approx(2.0)
     assert table.loc["usgs_ndpr_oxide_2023", "topup_usd_m_per_year"] == pytest.approx((110 - 75) * 1294 / 1000)
     assert table["multiple"].notna().all()
-    bench = co.deal_day_benchmark(load_table("prices"))
-    assert bench["price_usd_per_kg"] == 63 and co.floor_multiple(110, bench["price_usd_per_kg"]) == pytest.approx(1.746, abs=1e-3)
+    bench = table.loc["reuters_ndpr_benchmark_2025_07_09"]  # deal day (data/queries.deal_day_benchmark)
+    assert bench["price_usd_per_kg"] == 63 and bench["multiple"] == pytest.approx(110 / 63)
     assert "dod_mp_ndpr_floor_2025" not in table.index  # the floor is not a market price
 
 

@@ -204,13 +204,14 @@ def floor_minus_us_cost(floor_usd_per_kg, china_cost_usd_per_kg, gap):
 
 def reference_prices(prices: pd.DataFrame) -> pd.DataFrame:
     """The NdPr oxide market prices the floor can be compared with: USGS annual averages and
-    dated benchmarks (not the floor itself). Columns: price_id, label, kind, year, date,
+    dated benchmarks (not the floor itself), selected by the book's one NdPr rule
+    (:func:`rare_earths.data.queries.ndpr_prices`). Columns: price_id, label, kind, year, date,
     estimated, price_usd_per_kg (mid-point of low/high), bound, source_id."""
-    commodity = prices["commodity"].str.lower().str.replace(" ", "", regex=False)
-    rows = prices[commodity.str.startswith("ndproxide", na=False) & prices["kind"].isin(["annual_average", "benchmark"])].copy()
+    from rare_earths.data.queries import ndpr_prices
+
+    rows = ndpr_prices(prices, ("annual_average", "benchmark"))
     if rows.empty:
         raise ParameterError("prices: no NdPr oxide annual averages or benchmarks in prices.csv")
-    rows["price_usd_per_kg"] = (rows["price_low_usd_per_kg"] + rows["price_high_usd_per_kg"]) / 2.0
     est = np.where(rows["estimated"].fillna(False), "e", "")
 
     def label(row, e):
@@ -237,15 +238,6 @@ def floor_against_prices(prices: pd.DataFrame, floor_usd_per_kg: float, volume_t
     ref["topup_usd_m_per_year"] = floor_topup_usd_m_per_year(floor_usd_per_kg, p, volume_t)
     ref["net_usd_m_per_year"] = floor_net_payment_usd_m_per_year(floor_usd_per_kg, p, volume_t, upside_share)
     return ref
-
-
-def deal_day_benchmark(prices: pd.DataFrame, deal_date="2025-07-10") -> pd.Series:
-    """The NdPr benchmark quote closest to (on or before) the deal date."""
-    ref = reference_prices(prices)
-    bench = ref[(ref["kind"] == "benchmark") & (ref["date"] <= pd.Timestamp(deal_date))]
-    if bench.empty:
-        raise ParameterError(f"deal_date={deal_date}: no NdPr benchmark on or before it in prices.csv")
-    return bench.sort_values("date").iloc[-1]
 
 
 def min_volume_for_payback_t(capex_usd_m, payback_years, price_usd_per_kg):

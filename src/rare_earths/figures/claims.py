@@ -81,7 +81,7 @@ def claims_by_stage(params: dict) -> charts.Figure:
         color=alt.when(alt.datum.claims >= threshold).then(alt.value("white")).otherwise(alt.value("#222222")),
         opacity=alt.when(alt.datum.claims == 0).then(alt.value(0.35)).otherwise(alt.value(1)),
     )
-    chart = alt.layer(cells, text, data=data).properties(width=6 * 82, height=len(stages) * 24)
+    chart = alt.layer(cells, text, data=data).properties(width=6 * 81, height=len(stages) * 24)
     busiest = data.drop_duplicates("stage").iloc[0]
     return charts.Figure(
         id="claims-by-stage",

@@ -16,6 +16,7 @@ from rare_earths.figures import charts
 from rare_earths.analysis import pipeline as pl
 from rare_earths.analysis.pipeline import days_between
 from rare_earths.data.load import load_table
+from rare_earths.data.queries import row
 from rare_earths.format import TextFact
 from rare_earths.figures import figure
 
@@ -270,9 +271,10 @@ def undated_table() -> pd.DataFrame:
 
 def text_facts(params: dict) -> list[TextFact]:
     """Dates and status words for the chapter's prose (glued as ``pipeline.text.*``)."""
-    events = load_table("events").set_index("event_id")
-    susp = events.loc["mofcom_2025_11_07_suspension"]
-    controls = events.loc["mofcom_2025_04_04_export_controls"]
+    events = load_table("events")
+    susp = row(events, "events", event_id="mofcom_2025_11_07_suspension")
+    controls = row(events, "events", event_id="mofcom_2025_04_04_export_controls")
+    measures = row(events, "events", event_id="mofcom_2025_10_09_measures")
     as_of = pd.Timestamp(params["as_of"])
     state = event_state(susp["date"], susp["end_date"], as_of)
     days_left = days_between(as_of, susp["end_date"])  # = the key number pipeline.suspension_days_left
@@ -289,6 +291,6 @@ def text_facts(params: dict) -> list[TextFact]:
         TextFact("pipeline.text.suspension_start", f"{susp['date']:%Y-%m-%d}", "date"),
         TextFact("pipeline.text.suspension_end", f"{susp['end_date']:%Y-%m-%d}", "date"),
         TextFact("pipeline.text.suspension_status", status, "words", ("pipeline.suspension_days_left",)),
-        TextFact("pipeline.text.measures_date", f"{events.loc['mofcom_2025_10_09_measures', 'date']:%Y-%m-%d}", "date"),
+        TextFact("pipeline.text.measures_date", f"{measures['date']:%Y-%m-%d}", "date"),
         TextFact("pipeline.text.april_controls_date", f"{controls['date']:%Y-%m-%d}", "date"),
     ]

@@ -25,7 +25,7 @@ class KeyNumber:
     ``sources.csv``) and/or ``tables`` (the book's own tables a count is taken over); a number
     needs one of the two unless it is a parameter's own value; the ``parameters`` it depends on, the ``chapters`` that
     print it and the seed ``claims`` it checks. ``decimals`` is the printed rounding (``-1``:
-    the shortest exact text, for parameter values). A number undefined for the chosen
+    as :func:`rare_earths.format.number_text` writes it, for parameter values). A number undefined for the chosen
     parameters has ``value=None`` and a ``status`` saying why.
     """
 

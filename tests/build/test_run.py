@@ -11,9 +11,9 @@ import nbformat
 import pytest
 
 from support import DATA, ROOT, run_cli
-from rare_earths.book.setup import chapter_path, parameters_cell
-from rare_earths.params.core import CHAPTERS, chapter_parameters
-from rare_earths.numbers.registry import compute_numbers
+from rare_earths.build.paths import chapter_path, parameters_cell
+from rare_earths.params import CHAPTERS, chapter_parameters
+from rare_earths.numbers import compute_numbers
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -90,8 +90,8 @@ def _glued(notebook: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("chapter", [c for c in RERUNS if chapter_path(c).is_file()])
 def test_rerun_with_parameters_moves_glued_numbers_as_the_registry_says(tmp_path, chapter):
-    from rare_earths.book import _md_escape
-    from rare_earths.params.core import parse_assignments
+    from rare_earths.book import escape_markdown as _md_escape
+    from rare_earths.params import parse_assignments
 
     before_chapters, before_data = _tree_digest(ROOT / "chapters"), _tree_digest(DATA)
     assignments = RERUNS[chapter]
@@ -174,9 +174,11 @@ def test_failed_run_leaves_nothing_and_names_the_cell(tmp_path, monkeypatch):
     nb.cells.append(nbformat.v4.new_code_cell("raise ValueError('deliberate failure')"))
     nbformat.write(nb, broken)
     monkeypatch.setattr(runner, "chapter_path", lambda chapter: broken)
+    from rare_earths.build import kernels
+
     started = []
-    start = runner._start_kernel
-    monkeypatch.setattr(runner, "_start_kernel", lambda cwd: started.append(start(cwd)) or started[-1])
+    start = kernels.prelaunch
+    monkeypatch.setattr(kernels, "prelaunch", lambda cwd, **kw: started.append(start(cwd, **kw)) or started[-1])
     out = tmp_path / "out"
     with pytest.raises(runner.RunError, match="failed in cell .*ValueError: deliberate failure"):
         runner.run_chapter("cost-gap", [], out=out, quiet=True)
@@ -184,9 +186,9 @@ def test_failed_run_leaves_nothing_and_names_the_cell(tmp_path, monkeypatch):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
     # The kernel the run started is gone, and so are its connection file and sockets.
     assert len(started) == 1
-    kernel = started[0]
+    _token, kernel = started[0]
     assert kernel.process.poll() is not None
-    assert not kernel.connection_file.exists() and not kernel.folder.exists()
+    assert not kernel.folder.exists()  # connection file and sockets removed with it
 
 
 def test_preloaded_kernel_gives_the_outputs_of_a_plain_kernel(tmp_path):
@@ -194,7 +196,7 @@ def test_preloaded_kernel_gives_the_outputs_of_a_plain_kernel(tmp_path):
     (rare_earths.build.kernel_preload); the executed notebook must equal a plain kernel's execution."""
     from nbclient import NotebookClient
 
-    from rare_earths.book.setup import kernel_config
+    from rare_earths.build.paths import kernel_config
 
     out = tmp_path / "run"
     run_cli("run", "rebuild", "--out", str(out), "--quiet", check=True)
@@ -217,19 +219,20 @@ def test_a_kernel_that_dies_at_start_is_one_error_line(tmp_path, monkeypatch):
     behind and removes the kernel's folder."""
     import subprocess
 
+    from rare_earths.build import kernels
     from rare_earths.build import run as runner
 
     started = []
-    start = runner._start_kernel
+    start = kernels.prelaunch
 
-    def dying_kernel(cwd):
-        kernel = start(cwd)
+    def dying_kernel(cwd, **options):
+        token, kernel = start(cwd, **options)
         kernel.process.kill()  # as if the kernel crashed while starting
         kernel.process.wait()
         started.append(kernel)
-        return kernel
+        return token, kernel
 
-    monkeypatch.setattr(runner, "_start_kernel", dying_kernel)
+    monkeypatch.setattr(kernels, "prelaunch", dying_kernel)
     out = tmp_path / "out"
     with pytest.raises(runner.RunError, match="could not be executed"):
         runner.run_chapter("cost-gap", [], out=out, quiet=True)
