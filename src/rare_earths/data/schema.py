@@ -430,9 +430,10 @@ COMMITMENTS = Table(
         Field(
             "status",
             "string",
-            "Where it stands: closed, approved, conditional, announced, planned.",
+            "Where it stands: closed, approved, conditional, announced, planned, or terminated (withdrawn, cancelled "
+            "or replaced before the money was used: kept for the record, never counted as committed).",
             required=True,
-            enum=("closed", "approved", "conditional", "announced", "planned"),
+            enum=("closed", "approved", "conditional", "announced", "planned", "terminated"),
         ),
         *_provenance(),
         Field("claim_id", "string", "The seed claim this row checks, if any (claims.claim_id)."),
