@@ -37,10 +37,11 @@ OTHER_AS_OF = (dt.date(2025, 6, 1), dt.date(2025, 7, 5), dt.date(2025, 12, 31), 
 
 # Elapsed years from the first counted announcement (Ramaco PEA capex, 2025-07-01) to AS_OF.
 ELAPSED = (AS_OF - dt.date(2025, 7, 1)).days / 365.25
-FIRM = (400 + 150 + 3 + 50 + 50 + 565 + 20) / 1000  # DoD equity, OSC loan, ARPA-E, Commerce x2, DFC 565, IDC
-CONDITIONAL = (620 + 80) / 1000  # OSC conditional: Vulcan, ReElement
+FIRM = (400 + 150 + 3 + 50 + 50 + 565 + 20  # DoD equity, OSC loan, ARPA-E, Commerce x2, DFC 565, IDC
+        + 277 + 200) / 1000  # CHIPS direct funding to USA Rare Earth (2026-01-26), Texas incentives for MP 10X (2026-02-26)
+CONDITIONAL = (620 + 80 + 1300) / 1000  # OSC conditional: Vulcan, ReElement; CHIPS loan to USA Rare Earth
 GRANTS = 1000 / 1000  # DOE planned funding opportunities
-PRIVATE = (1000 + 473) / 1000  # JPM/GS financing commitment, Ramaco PEA capex
+PRIVATE = (473 + 550 + 1500 + 1250) / 1000  # Ramaco PEA capex, Vulcan private, USAR PIPE, MP 10X capex (JPM/GS terminated)
 ALL = FIRM + CONDITIONAL + GRANTS + PRIVATE
 
 
@@ -123,12 +124,12 @@ def test_waterfall_values_by_hand(numbers):
         running += amount
         assert data.loc[group, "end_usd_bn"] == pytest.approx(running)
         assert data.loc[group, "amount_usd_bn"] == pytest.approx(numbers[f"rebuild.{group}_usd_bn"].value)
-    assert data.loc["all", "amount_usd_bn"] == pytest.approx(ALL) == pytest.approx(4.411)
+    assert data.loc["all", "amount_usd_bn"] == pytest.approx(ALL) == pytest.approx(8.488)
     assert data.loc["all", "amount_usd_bn"] == pytest.approx(numbers["rebuild.all_announced_usd_bn"].value)
     assert list(data["counted_usd_bn"]) == pytest.approx([ALL] * len(data))  # default scope 'all'
     # The labels keep unlike money apart and say when an amount is approximate.
     assert data.loc["grant_programmes", "text"] == "+1.00 (approx.)"
-    assert data.loc["private", "text"] == "+1.47 (partly approx.)"
+    assert data.loc["private", "text"] == "+3.77 (partly approx.)"  # 3.773; Ramaco ~473 (10X's ">1,250" is not labelled)
     assert data.loc["all", "label"] == fr.TOTAL_LABEL and "unlike" in fr.TOTAL_LABEL
 
 
@@ -139,7 +140,8 @@ def test_waterfall_before_the_dfc_raise_and_with_the_firm_scope():
     assert data.loc["firm", "amount_usd_bn"] == pytest.approx(firm)
     assert data.loc["firm", "text"] == "+1.12 (partly up to)"
     assert list(data["counted_usd_bn"]) == pytest.approx([firm] * len(data))
-    assert data.loc["all", "amount_usd_bn"] == pytest.approx(firm + CONDITIONAL + GRANTS + PRIVATE)
+    # At 2025-12-31: conditional OSC 620 + 80 only; private Ramaco 473 + Vulcan 550 (JPM/GS terminated); no 2026 money.
+    assert data.loc["all", "amount_usd_bn"] == pytest.approx(firm + 0.7 + GRANTS + (473 + 550) / 1000)
 
 
 def test_waterfall_with_nothing_announced():
@@ -157,7 +159,8 @@ def test_cumulative_values_by_hand(numbers):
         {"firm": FIRM, "conditional": CONDITIONAL, "grant_programmes": GRANTS, "private": PRIVATE})
     # The DFC's raise for Serra Verde adds only the increase (565 - 465), with IDC's 20, on 2026-02-05.
     firm = money[money["group"] == "firm"].set_index("date")["value_usd_bn"]
-    assert firm[pd.Timestamp("2026-02-05")] - firm[pd.Timestamp("2025-11-03")] == pytest.approx((565 - 465 + 20) / 1000)
+    # (with the CHIPS direct funding of 2026-01-26, 277, in between)
+    assert firm[pd.Timestamp("2026-02-05")] - firm[pd.Timestamp("2025-11-03")] == pytest.approx((565 - 465 + 20 + 277) / 1000)
     need = data[data["kind"] == "need"].sort_values("date")
     assert list(need["date"]) == [pd.Timestamp("2025-07-01"), pd.Timestamp(AS_OF)]
     assert need["value_usd_bn"].iloc[-1] == pytest.approx(200 / 15 * ELAPSED, abs=1e-5)
@@ -226,7 +229,8 @@ def test_rebuild_text_facts_and_table():
     table = fr.commitments_table(resolve({"as_of": AS_OF}))
     status = table.set_index(table["source"] + "|" + table["amount (USD m)"])["at 2026-11-23"]
     assert status["dfc_serra_verde_2025_11|up to 465"] == "replaced by a later announcement"
-    assert (table["at 2026-11-23"] == "counted").sum() == 12
+    assert (table["at 2026-11-23"] == "counted").sum() == 17
+    assert status["mp_2025_07_10_dod|1,000"] == "terminated before use"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,9 +305,10 @@ def test_pipeline_text_facts():
 def test_pipeline_tables():
     params = resolve({"as_of": AS_OF})
     promises = fp.promises_table(params)
-    assert len(promises) == 7 and "status at 2026-11-23" in promises.columns
+    assert len(promises) == 9 + 1 and "status at 2026-11-23" in promises.columns  # 9 dated project targets + the suspension
     undated = fp.undated_table()
-    assert set(undated["project"]) == {"Zandkopsdrift", "Silicon Ridge", "Vulcan Elements magnet expansion"}
+    assert set(undated["project"]) == {"Zandkopsdrift", "Silicon Ridge", "Vulcan Elements magnet factory (Benson, North Carolina)",
+                                       "Stillwater magnet and metal plant expansion"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,7 +321,7 @@ def test_added_rebuild_numbers_by_hand(numbers):
     assert v["rebuild.estimate_total_usd_bn"] == 200 and v["rebuild.estimate_years"] == 15
     assert v["rebuild.all_announced_usd_bn"] == pytest.approx(ALL)
     assert v["rebuild.firm_share_of_announced_pct"] == pytest.approx(FIRM / ALL * 100)
-    assert v["rebuild.commitments_counted"] == 13 - 1  # 13 rows, the DFC's first approval replaced
+    assert v["rebuild.commitments_counted"] == 19 - 2  # 19 rows, the DFC's first approval replaced, JPM/GS terminated
     assert v["rebuild.committed_months_of_need"] == pytest.approx(ALL / (200 / 15) * 12)
     assert numbers["rebuild.committed_months_of_need"].low == pytest.approx(FIRM / (200 / 15) * 12)
     assert v["rebuild.elapsed_years"] == pytest.approx(ELAPSED)
@@ -325,11 +330,11 @@ def test_added_rebuild_numbers_by_hand(numbers):
 
 def test_added_pipeline_numbers_by_hand(numbers):
     v = {k: n.value for k, n in numbers.items()}
-    assert v["pipeline.project_targets_dated"] == 6
+    assert v["pipeline.project_targets_dated"] == 9
     assert (v["pipeline.project_targets_met"], v["pipeline.project_targets_past_due_unconfirmed"],
-            v["pipeline.project_targets_due"], v["pipeline.project_targets_pending"]) == (1, 2, 0, 3)
-    assert v["pipeline.projects_undated"] == 3
-    assert v["pipeline.project_targets_after_suspension_end"] == 3  # Serra Verde 2027, 10X and Round Top 2028
+            v["pipeline.project_targets_due"], v["pipeline.project_targets_pending"]) == (1, 4, 0, 4)
+    assert v["pipeline.projects_undated"] == 4  # Zandkopsdrift, Silicon Ridge, Vulcan, USAR Stillwater
+    assert v["pipeline.project_targets_after_suspension_end"] == 4  # Serra Verde and its upgrade 2027, 10X and Round Top 2028
     # The suspension's end date counts among the promises but not among the project targets.
     assert v["pipeline.promises_past_due_unconfirmed"] == v["pipeline.project_targets_past_due_unconfirmed"] + 1
 
@@ -339,4 +344,4 @@ def test_added_numbers_are_undefined_with_a_status_before_any_money():
     for id_ in ("rebuild.elapsed_years", "rebuild.need_to_date_usd_bn", "rebuild.firm_share_of_announced_pct"):
         assert early[id_].value is None and early[id_].status.startswith("undefined at as_of=2025-06-01"), id_
     assert early["rebuild.commitments_counted"].value == 0
-    assert early["pipeline.project_targets_pending"].value == 5 and early["pipeline.project_targets_due"].value == 1
+    assert early["pipeline.project_targets_pending"].value == 5 + 3 and early["pipeline.project_targets_due"].value == 1
