@@ -9,7 +9,9 @@ Subcommands (documented in the README; keep names, options and JSON fields stabl
 * ``figure ID [--format svg|png] [-p ...] [--out FILE]`` / ``figure --list [--json]``: export a figure;
 * ``numbers [IDS ...] [--json] [-p NAME=VALUE ...]``: the key-number registry;
 * ``params CHAPTER [--json]``: the parameters a chapter takes;
-* ``run CHAPTER [-p NAME=VALUE ...] [--out DIR] [--quiet]``: execute a chapter with parameters.
+* ``run CHAPTER [-p NAME=VALUE ...] [--out DIR] [--quiet]``: execute a chapter with parameters;
+* ``import PATH ... [--data DIR] [--force] [--dry-run]``: add a USGS edition from its official files (each with a
+  manifest), deriving its rows and the revisions against the previous edition.
 
 Exit codes: 0 success, 1 the data is invalid, 2 bad usage or input (unknown id, bad parameter).
 Errors are one line on stderr, never a traceback.
@@ -323,6 +325,29 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    """Add (or, with --force, re-derive) a USGS MCS edition from its frozen files. Exit 1 on bad input, nothing written."""
+    from pathlib import Path
+
+    from rare_earths.data.importer import ImportProblem, plan_import, read_edition, write_plan
+    from rare_earths.data.load import data_dir
+
+    try:
+        folder = data_dir(args.data)
+        edition = read_edition(*args.paths)
+        plan = plan_import(edition, folder, force=args.force)
+        if not args.dry_run:
+            write_plan(plan, folder)
+    except ImportProblem as err:
+        return _fail("import", str(err), 1)
+    except FileNotFoundError as err:
+        return _fail("import", str(err))
+    for line in plan.messages:
+        print(("would write: " if args.dry_run else "") + line)
+    print(f"{'checked' if args.dry_run else 'imported'} {edition.label} into {Path(folder)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -379,6 +404,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="output folder (must not exist; default runs/<chapter>-<hash>)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("import", help="add a USGS MCS edition from its official files (each with a .manifest.json)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="a folder of files with manifests, or the files themselves")
+    p.add_argument("--data", metavar="DIR", help=data_help)
+    p.add_argument("--force", action="store_true", help="replace the edition's rows, revisions and frozen files already there (notes are kept)")
+    p.add_argument("--dry-run", action="store_true", help="check the files and say what would be written; write nothing")
+    p.set_defaults(func=cmd_import)
     return parser
 
 

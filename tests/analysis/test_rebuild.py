@@ -30,11 +30,13 @@ def test_annual_need_by_hand():
 
 
 def test_committed_by_hand(commitments):
-    # Every row in USD m, with the Nov 2025 DFC approval (up to 465) replaced by the 565 of 2026-02-05.
-    firm = 400 + 150 + 3 + 50 + 50 + 565 + 20  # equity, loans, grant, incentive
-    conditional = 620 + 80  # OSC: Vulcan Elements, ReElement
+    # Every row of commitments.csv in USD m, with the Nov 2025 DFC approval (up to 465) replaced by the 565
+    # of 2026-02-05 and the terminated JPMorgan/Goldman USD 1,000M left out.
+    firm = (400 + 150 + 3 + 50 + 50 + 565 + 20  # DoD equity, OSC loan, ARPA-E grant, Commerce/Vulcan, DFC, IDC
+            + 277 + 200)  # CHIPS direct funding to USA Rare Earth (2026-01-26), Texas incentives for 10X (2026-02-26)
+    conditional = 620 + 80 + 1300  # OSC: Vulcan Elements, ReElement; CHIPS loan to USA Rare Earth
     programmes = 1000  # DOE planned funding opportunities
-    private = 1000 + 473  # JPMorgan/Goldman financing, Ramaco capex
+    private = 473 + 550 + 1500 + 1250  # Ramaco capex, Vulcan private capital, USAR PIPE, MP 10X capex
     assert rb.committed_usd_bn(commitments, AS_OF, "firm") == pytest.approx(firm / 1000)
     assert rb.committed_usd_bn(commitments, AS_OF, "firm_conditional") == pytest.approx((firm + conditional) / 1000)
     assert rb.committed_usd_bn(commitments, AS_OF, "public") == pytest.approx((firm + conditional + programmes) / 1000)
@@ -60,11 +62,11 @@ def test_superseded_amount_counted_once(commitments):
 
 def test_summary_by_hand(commitments):
     s = rb.rebuild_summary(commitments, AS_OF, "all", 200, 15)
-    committed = 4.411
+    committed = (400 + 150 + 3 + 50 + 50 + 565 + 20 + 277 + 200 + 620 + 80 + 1300 + 1000 + 473 + 550 + 1500 + 1250) / 1000
     elapsed = (AS_OF - dt.date(2025, 7, 1)).days / 365.25  # from Ramaco's capex announcement
     assert s.status == "computed" and s.first_date == dt.date(2025, 7, 1)
     assert s.committed_usd_bn == pytest.approx(committed)
-    assert s.coverage_pct == pytest.approx(committed / 200 * 100)  # 2.2%
+    assert s.coverage_pct == pytest.approx(committed / 200 * 100)  # 4.2%
     assert s.pace_usd_bn_per_year == pytest.approx(committed / elapsed)
     assert s.years_to_reach == pytest.approx((200 - committed) / (committed / elapsed))
     assert s.years_at_pace_total == pytest.approx(200 / (committed / elapsed))
@@ -75,6 +77,32 @@ def test_cumulative_ends_at_committed(commitments):
         cum = rb.cumulative_by_date(commitments, AS_OF, scope)
         assert cum["cumulative_usd_bn"].iloc[-1] == pytest.approx(rb.committed_usd_bn(commitments, AS_OF, scope))
         assert cum["date"].is_monotonic_increasing
+
+
+def test_terminated_commitment_is_never_counted(commitments):
+    # JPMorgan/Goldman Sachs USD 1.0B to MP Materials (2025-07-10), eliminated in Aug 2025: status terminated.
+    row = commitments.set_index("commitment_id").loc["jpm_gs_mp_financing_2025_07_10"]
+    assert row["status"] == "terminated" and row["amount_usd_m"] == 1000
+    for day in ("2025-07-10", "2025-12-31", AS_OF):
+        out = rb.counted_commitments(commitments, day, "all").set_index("commitment_id")
+        assert out.loc["jpm_gs_mp_financing_2025_07_10", "reason"] == "terminated"
+        assert not out.loc["jpm_gs_mp_financing_2025_07_10", "counted"]
+    # At 2025-07-31 only Ramaco's capex (473, 2025-07-01) and the DoD's equity (400, 2025-07-10) count.
+    assert rb.committed_usd_bn(commitments, "2025-07-31", "all") == pytest.approx((473 + 400) / 1000)
+    cum = rb.cumulative_by_date(commitments, "2025-07-31").set_index("date")
+    assert "jpm_gs_mp_financing_2025_07_10" not in cum.loc[pd.Timestamp("2025-07-10"), "items"]
+    assert cum["cumulative_usd_bn"].iloc[-1] == pytest.approx(0.873)
+    private = rb.by_instrument(commitments, "2025-07-31").set_index("group").loc["private"]
+    assert private["amount_usd_bn"] == pytest.approx(0.473) and private["n"] == 1
+    # A terminated row does not replace an earlier announcement of the same funder, recipient and instrument.
+    frame = pd.DataFrame({
+        "commitment_id": ["a", "b"], "announced_date": pd.to_datetime(["2025-01-01", "2025-02-01"]),
+        "funder": ["x", "x"], "recipient": ["r", "r"], "instrument": ["loan", "loan"], "status": ["closed", "terminated"],
+        "amount_usd_m": [100.0, 300.0], "bound": ["=", "="], "source_id": ["s", "s"],
+    })
+    out = rb.counted_commitments(frame, "2025-12-31").set_index("commitment_id")
+    assert out.loc["a", "counted"] and out.loc["b", "reason"] == "terminated"
+    assert rb.committed_usd_bn(frame, "2025-12-31") == pytest.approx(0.1)
 
 
 def test_undefined_pace_is_a_status_not_nan(commitments):

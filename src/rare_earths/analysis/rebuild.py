@@ -9,7 +9,10 @@ Formulas:
 * committed ``= sum of the amounts announced on or before as_of, in the instrument groups the
   scope counts`` (USD bn); a later announcement by the same funder to the same recipient with
   the same instrument *replaces* the earlier one (DFC to Serra Verde: up to USD 465M in
-  Nov 2025, raised to USD 565M on 2026-02-05: counted once);
+  Nov 2025, raised to USD 565M on 2026-02-05: counted once); a commitment whose ``status`` is
+  ``terminated`` (withdrawn or replaced before the money was used: the JPMorgan/Goldman Sachs
+  USD 1.0B to MP Materials, eliminated in Aug 2025) is never counted, at any as_of: the table
+  records no termination date, so it is judged as the data stand;
 * coverage ``= committed / rebuild_total * 100`` (percent);
 * observed pace ``= committed / years elapsed`` from the first counted announcement to as_of
   (USD bn/yr; years = days / 365.25);
@@ -92,11 +95,19 @@ def years_to_reach(committed_usd_bn, rebuild_total_usd_bn, pace_usd_bn_per_year)
     return float(out) if out.ndim == 0 else out
 
 
+def _terminated(frame: pd.DataFrame) -> pd.Series:
+    """True for rows whose status is ``terminated`` (a frame without a status column has none)."""
+    if "status" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return (frame["status"] == "terminated").fillna(False).astype(bool)
+
+
 def counted_commitments(commitments: pd.DataFrame, as_of, scope: str = "all") -> pd.DataFrame:
     """The commitments counted at ``as_of`` under ``scope``, superseded rows removed.
 
     Adds columns ``group`` (instrument group), ``amount_usd_bn``, ``counted`` (bool) and
-    ``reason`` (why a row is not counted: after_as_of, superseded, out_of_scope, not_investment).
+    ``reason`` (why a row is not counted: after_as_of, terminated, superseded, out_of_scope,
+    not_investment). A terminated row neither counts nor supersedes an earlier one.
     Returns every row, so a reader sees what was left out and why.
     """
     day = pd.Timestamp(check_date("as_of", as_of))
@@ -108,6 +119,7 @@ def counted_commitments(commitments: pd.DataFrame, as_of, scope: str = "all") ->
     frame["amount_usd_bn"] = frame["amount_usd_m"].astype(float) / 1000.0
     reason = pd.Series("", index=frame.index, dtype="object")
     reason[frame["announced_date"] > day] = "after_as_of"
+    reason[(reason == "") & _terminated(frame)] = "terminated"
     known = frame[reason == ""].sort_values("announced_date")
     latest = known.groupby(["funder", "recipient", "instrument"], sort=False)["announced_date"].transform("max")
     superseded = known.index[known["announced_date"] < latest]
@@ -151,12 +163,13 @@ def cumulative_by_date(commitments: pd.DataFrame, as_of, scope: str = "all") -> 
     """Cumulative money counted, by announcement date (USD bn), up to ``as_of``.
 
     A superseding announcement adds only its increase over the amount it replaces (Serra Verde
-    2026-02-05: +0.1). Columns: date, added_usd_bn, cumulative_usd_bn, items.
+    2026-02-05: +0.1); terminated rows are left out. Columns: date, added_usd_bn, cumulative_usd_bn, items.
     """
     day = pd.Timestamp(check_date("as_of", as_of))
     check_choice("committed_scope", scope, COMMITTED_SCOPES)
     frame = commitments.copy()
-    frame = frame[frame["announced_date"] <= day].sort_values(["announced_date", "commitment_id"])
+    frame = frame[(frame["announced_date"] <= day) & ~_terminated(frame)]
+    frame = frame.sort_values(["announced_date", "commitment_id"])
     frame["group"] = frame["instrument"].map(instrument_group)
     frame = frame[frame["group"].isin(SCOPES[scope])]
     current: dict[tuple, float] = {}

@@ -269,7 +269,7 @@ USGS_COUNTRY_SUPPLY = Table(
     "(rounded; reserve totals are lower bounds).",
     fields=(
         Field("source_id", "string", "USGS edition this row comes from (sources.source_id).", required=True),
-        Field("edition", "string", "MCS edition.", required=True, enum=("MCS 2025", "MCS 2026")),
+        Field("edition", "string", "MCS edition (MCS 2025, MCS 2026, ...).", required=True, pattern=r"^MCS \d{4}$"),
         Field("version", "string", "Version of the edition.", required=True),
         Field("country", "string", "Country as named by USGS, or 'World total (rounded)'.", required=True),
         Field("is_world_total", "boolean", "True for the published world total row.", required=True),
@@ -292,6 +292,12 @@ USGS_COUNTRY_SUPPLY = Table(
         Field("value_t_reo", "number", "Value in tonnes of rare-earth-oxide equivalent.", unit="t REO", minimum=0),
         Field("bound", "string", "'=' for a number, '>' where USGS prints 'more than'.", required=True, enum=BOUNDS),
         *_provenance()[1:],
+        Field(
+            "footnotes",
+            "string",
+            "The footnotes USGS attaches to this value, verbatim, joined by ' -- ' as in the data release (the estimate "
+            "marker is the estimated column, not a footnote).",
+        ),
         _NOTE,
     ),
     primary_key=("edition", "version", "country", "measure", "year"),
@@ -305,7 +311,7 @@ USGS_US_IMPORTS = Table(
     "rare-earth compounds and metals, from both USGS editions.",
     fields=(
         Field("source_id", "string", "USGS edition (sources.source_id).", required=True),
-        Field("edition", "string", "MCS edition.", required=True, enum=("MCS 2025", "MCS 2026")),
+        Field("edition", "string", "MCS edition (MCS 2025, MCS 2026, ...).", required=True, pattern=r"^MCS \d{4}$"),
         Field("version", "string", "Version of the edition.", required=True),
         Field(
             "measure",
@@ -322,6 +328,12 @@ USGS_US_IMPORTS = Table(
         Field("value_pct", "number", "Share in percent.", unit="%", required=True, minimum=0, maximum=100),
         Field("bound", "string", "'=' or '>' where USGS prints 'more than'.", required=True, enum=BOUNDS),
         *_provenance()[1:],
+        Field(
+            "footnotes",
+            "string",
+            "The footnotes USGS attaches to this value, verbatim, joined by ' -- ' as in the data release (the estimate "
+            "marker is the estimated column, not a footnote).",
+        ),
         _NOTE,
     ),
     primary_key=("edition", "measure", "commodity", "partner", "year_start", "year_end"),
@@ -384,6 +396,12 @@ PRICES = Table(
         Field("price_high_usd_per_kg", "number", "Price, high end (= low for a point).", unit="USD/kg", required=True, minimum=0),
         Field("bound", "string", "'=' or '~' for an approximate quote.", required=True, enum=BOUNDS),
         *_provenance()[1:],
+        Field(
+            "footnotes",
+            "string",
+            "The footnotes the source (USGS) attaches to this value, verbatim, joined by ' -- ' as in the data release (the estimate "
+            "marker is the estimated column, not a footnote).",
+        ),
         _NOTE,
     ),
     primary_key=("price_id",),
@@ -430,9 +448,10 @@ COMMITMENTS = Table(
         Field(
             "status",
             "string",
-            "Where it stands: closed, approved, conditional, announced, planned.",
+            "Where it stands: closed, approved, conditional, announced, planned, or terminated (withdrawn, cancelled "
+            "or replaced before the money was used: kept for the record, never counted as committed).",
             required=True,
-            enum=("closed", "approved", "conditional", "announced", "planned"),
+            enum=("closed", "approved", "conditional", "announced", "planned", "terminated"),
         ),
         *_provenance(),
         Field("claim_id", "string", "The seed claim this row checks, if any (claims.claim_id)."),
@@ -555,6 +574,48 @@ REVISIONS = Table(
     foreign_keys=(_source_fk("old_source_id"), _source_fk("new_source_id")),
 )
 
+
+CORRECTIONS = Table(
+    name="corrections",
+    title="Deliberate differences from the frozen official files",
+    description="Every place where a curated USGS row differs from what rare_earths.data.importer derives from the "
+    "official files frozen in data/raw/: a later version of the edition (the MCS 2026 v1.3 PDF against the v1.0 data "
+    "release), or a row printed in the chapter but absent from the data release. Each names its source, locator and "
+    "text; authority_file names the frozen file that holds the text, where there is one.",
+    fields=(
+        Field("correction_id", "string", "Stable identifier.", required=True, pattern=r"^[a-z0-9_]+$"),
+        Field(
+            "table",
+            "string",
+            "Curated table corrected.",
+            required=True,
+            enum=("usgs_country_supply", "usgs_us_imports", "prices"),
+        ),
+        Field("row_key", "string", "The row's primary key values, joined by ' | ' in key order.", required=True),
+        Field("field", "string", "Column corrected, or '*' for a whole row the data release lacks.", required=True),
+        Field("release_value", "string", "What the data release gives (empty where it has nothing)."),
+        Field("curated_value", "string", "What the curated table holds instead (empty for '*')."),
+        Field(
+            "kind",
+            "string",
+            "revision: a later version of the edition changed it; added: printed in the chapter, not in the data release.",
+            required=True,
+            enum=("revision", "added"),
+        ),
+        Field("version", "string", "Version of the edition that brought the change (revisions)."),
+        *_provenance(),
+        Field(
+            "authority_file",
+            "string",
+            "Path under data/raw/ of the frozen file in which source_text can be found; empty where the authority "
+            "could not be frozen (say why in the note).",
+        ),
+        _NOTE,
+    ),
+    primary_key=("correction_id",),
+    foreign_keys=(_source_fk(),),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -569,6 +630,7 @@ TABLES: dict[str, Table] = {
         PROJECTS,
         EVENTS,
         REVISIONS,
+        CORRECTIONS,
     )
 }
 

@@ -424,6 +424,7 @@ def rebuild_tornado(params: dict) -> charts.Figure:
 REASONS = {
     "": "counted",
     "after_as_of": "not yet announced at this date",
+    "terminated": "terminated before use",
     "superseded": "replaced by a later announcement",
     "out_of_scope": "not in the chosen scope",
     "not_investment": "a purchase, not investment",
