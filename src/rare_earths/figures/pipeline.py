@@ -293,4 +293,10 @@ def text_facts(params: dict) -> list[TextFact]:
         TextFact("pipeline.text.suspension_status", status, "words", ("pipeline.suspension_days_left",)),
         TextFact("pipeline.text.measures_date", f"{measures['date']:%Y-%m-%d}", "date"),
         TextFact("pipeline.text.april_controls_date", f"{controls['date']:%Y-%m-%d}", "date"),
-    ]
+    ] + [TextFact(f"pipeline.text.event.{e.event_id}", f"{e.date:%Y-%m-%d}", "date")
+         for e in events.itertuples() if e.event_id in DATED_EVENTS]
+
+
+#: Events the chapter's prose dates (glued as ``pipeline.text.event.<event_id>``).
+DATED_EVENTS = ("mofcom_2026_01_06_japan_dual_use", "mofcom_2026_02_24_japan_entity_lists",
+                "us_china_beijing_summit_2026_05")
