@@ -227,8 +227,7 @@ def capacity(params: dict) -> charts.Figure:
         chart=chart,
         data=data,
         caption=(
-            "Top: China's rare-earth mine production (USGS MCS 2026 v1.3, latest year, an estimate; the government "
-            "quota), outlined, against the dated mining capacity announced outside China, cumulative by target "
+            "Top: China's rare-earth mine production (USGS MCS 2026 v1.3, latest year, an estimate), outlined, against the dated mining capacity announced outside China, cumulative by target "
             "year (total rare-earth oxides; SMM 2025-12-29, from Serra Verde). Bottom: dated magnet capacity "
             "announced in the United States (eVAC; MP Materials, whose figure is its total US capacity, not the new "
             "plant alone). Units "

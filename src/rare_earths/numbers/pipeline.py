@@ -82,7 +82,7 @@ def build(ctx: Context) -> list[KeyNumber]:
     out.append(KeyNumber(
         "pipeline.china_mine_output_t", float(last["china_output"]), "t REO",
         f"China's mine production, {last['china_year']} (USGS MCS 2026 v1.3, the edition's latest year, an "
-        "estimate; China's figure is the government mining quota)",
+        "estimate)",
         f"as published: {_n(last['china_output'])} t REO ({last['china_year']})", (str(last["china_source_id"]),),
         chapters=("pipeline",), decimals=0,
     ))

@@ -90,13 +90,14 @@ def build(ctx: Context) -> list[KeyNumber]:
             f"t REO); low/high: world total +/- {_n(d.tolerance_t)} (rounding)",
             (source,), low=d.share.low, high=d.share.high,
             chapters=("shares", "claims") + (("intro",) if headline else ()) + also, claims=("C27",),
-            note="All rare-earth oxides, mine output; the headline uses the latest edition's latest reported "
-                 "(not estimated) year." if headline else "All rare-earth oxides, mine output.",
+            note="All rare-earth oxides, mine output; the headline uses the latest edition's earlier year (2024: "
+                 "USGS estimates every country's figure but the US's, 2025 is a first estimate)." if headline
+                 else "All rare-earth oxides, mine output.",
         ))
         return d.share
 
     head = usgs_share("shares.china_mining_share_usgs_pct", "MCS 2026", 2024, USGS,
-                      "China's share of world rare-earth mine production, 2024 (USGS MCS 2026 v1.3, all REO)",
+                      "China's share of world rare-earth mine production, 2024e (USGS MCS 2026 v1.3, all REO)",
                       headline=True, also=("reserves",))
     usgs_share("shares.china_mining_share_usgs_2025e_pct", "MCS 2026", 2025, USGS,
                "China's share of world rare-earth mine production, 2025e (USGS MCS 2026 v1.3, all REO)")
@@ -135,13 +136,13 @@ def build(ctx: Context) -> list[KeyNumber]:
     usgs_c = sh.usgs_mining_concentration(supply, "MCS 2026", 2024)
     out.append(KeyNumber(
         "shares.top3_mining_share_usgs_pct", usgs_c.top3_share.central, "%",
-        "Top-3 countries' share of world mine production, 2024 (USGS MCS 2026 v1.3, all REO)",
+        "Top-3 countries' share of world mine production, 2024e (USGS MCS 2026 v1.3, all REO)",
         f"({' + '.join(usgs_c.top3_countries)}) / world total x 100; low/high over the total's rounding",
         (USGS,), low=usgs_c.top3_share.low, high=usgs_c.top3_share.high, chapters=("shares",),
     ))
     out.append(KeyNumber(
         "shares.hhi_mining_usgs", usgs_c.hhi.central, "HHI points (0–10,000)",
-        "Herfindahl–Hirschman index of world rare-earth mining, 2024 (USGS MCS 2026 v1.3, all REO)",
+        "Herfindahl–Hirschman index of world rare-earth mining, 2024e (USGS MCS 2026 v1.3, all REO)",
         "sum of squared country shares (percent of the listed rows' sum); high: 'Other' as one producer",
         (USGS,), low=usgs_c.hhi.low, high=usgs_c.hhi.high, chapters=("shares",), decimals=0,
         note=f"Above {sh.HHI_HIGHLY_CONCENTRATED:,.0f} is 'highly concentrated' (US 2023 Merger Guidelines).",
