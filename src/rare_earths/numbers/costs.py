@@ -15,6 +15,10 @@ SEED, MP, USGS = "smm_2025_09_18", "mp_2025_07_10_dod", "usgs_mcs_2026_ree"
 GAP_PARAMS = ("china_cost_usd_per_kg", "cost_gap_low", "cost_gap_high")
 
 
+def _pct(fraction: float) -> str:
+    return f"{co.fraction_to_pct(fraction):g}"
+
+
 def build(ctx: Context) -> list[KeyNumber]:
     p = ctx.params
     prices, sources = ctx.table("prices"), ctx.table("sources")
@@ -40,7 +44,7 @@ def build(ctx: Context) -> list[KeyNumber]:
                   chapters=("cost-gap", "methods"), decimals=2,
                   note="No authority publishes a Chinese separation cost; see the parameter's description."),
         KeyNumber("costs.us_cost_usd_per_kg", gap.us_cost_usd_per_kg.central, "USD/kg",
-                  "US unit cost implied by the seed's 30–40% gap (central: mid-gap)",
+                  f"US unit cost implied by a {_pct(lo)}–{_pct(hi)}% gap (central: mid-gap)",
                   f"china_cost x (1 + gap) = {china:g} x (1 + {gap.gap.low:g}..{gap.gap.high:g})",
                   (SEED, USGS), GAP_PARAMS, low=gap.us_cost_usd_per_kg.low, high=gap.us_cost_usd_per_kg.high,
                   chapters=("cost-gap",), claims=("C24",), decimals=2),
@@ -76,20 +80,20 @@ def build(ctx: Context) -> list[KeyNumber]:
     multiple = co.floor_multiple_over(floor, market, around["price_usd_per_kg"])
     out += [
         KeyNumber("costs.floor_multiple_of_2024_price", co.floor_multiple(floor, p_before), "x",
-                  "The USD 110/kg floor as a multiple of the USGS 2024 average NdPr price",
-                  f"floor / USGS 2024 average = {floor:g} / {p_before:g}", (MP, USGS), ("floor_price_usd_per_kg",),
+                  f"The USD {floor:g}/kg floor as a multiple of the {before['label']} NdPr price",
+                  f"floor / {before['label']} = {floor:g} / {p_before:g}", (MP, USGS), ("floor_price_usd_per_kg",),
                   chapters=("cost-gap", "claims", "intro"), claims=("C11",), decimals=2),
         KeyNumber("costs.floor_multiple_of_deal_day_price", co.floor_multiple(floor, p_bench), "x",
                   f"The floor as a multiple of the NdPr benchmark on deal day ({bench_row['date']:%Y-%m-%d})",
                   f"floor / benchmark = {floor:g} / {p_bench:g}", (MP, str(bench["source_id"])),
                   ("floor_price_usd_per_kg",), chapters=("cost-gap", "claims", "intro"), claims=("C11",), decimals=2),
         KeyNumber("costs.floor_multiple_of_2025_price", co.floor_multiple(floor, p_same), "x",
-                  "The floor as a multiple of the USGS 2025e average NdPr price",
-                  f"floor / USGS 2025e average = {floor:g} / {p_same:g}", (MP, USGS), ("floor_price_usd_per_kg",),
+                  f"The floor as a multiple of the {same['label']} NdPr price",
+                  f"floor / {same['label']} = {floor:g} / {p_same:g}", (MP, USGS), ("floor_price_usd_per_kg",),
                   chapters=("cost-gap", "claims"), claims=("C11",), decimals=2),
         KeyNumber("costs.floor_multiple_of_market", multiple.central, "x",
-                  "The floor as a multiple of the chosen market price (low/high: the 2024 average, deal-day "
-                  "benchmark and 2025e average)",
+                  "The floor as a multiple of the chosen market price (low/high: the prices around the deal, "
+                  f"{', '.join(around['label'])})",
                   f"floor / market = {floor:g} / {market:g}", (MP, USGS, str(bench["source_id"])),
                   ("floor_price_usd_per_kg", "market_price_usd_per_kg"),
                   low=multiple.low, high=multiple.high, chapters=("cost-gap",), decimals=2),
@@ -101,7 +105,7 @@ def build(ctx: Context) -> list[KeyNumber]:
                   (MP, USGS), ("floor_price_usd_per_kg", "market_price_usd_per_kg"), chapters=("cost-gap",), decimals=2),
         KeyNumber("costs.floor_topup_usd_m_per_year", topup.central, "USD m/yr",
                   "DoD top-up per year at the chosen market price and volume (default: MP's 2024 NdPr output); "
-                  "low/high over the 2024 average, deal-day benchmark and 2025e average",
+                  f"low/high over the prices around the deal ({', '.join(around['label'])})",
                   f"max(floor - market, 0) x volume_t / 1,000 = max({floor:g} - {market:g}, 0) x {vol:g} / 1,000",
                   (MP, USGS, "mp_2024_results"), ("floor_price_usd_per_kg", "market_price_usd_per_kg", "volume_t"),
                   low=topup.low, high=topup.high, chapters=("cost-gap", "intro"), decimals=1),
@@ -114,7 +118,7 @@ def build(ctx: Context) -> list[KeyNumber]:
     out.append(KeyNumber(
         "costs.dod_upside_usd_m_per_year_at_2026_02_price",
         co.dod_upside_usd_m_per_year(floor, feb_price, vol, upside), "USD m/yr",
-        "What the DoD would receive a year from its upside share at the February 2026 NdPr price",
+        f"What the DoD would receive a year from its upside share at the NdPr price of {feb['date']:%B %Y}",
         f"upside_share x max(price - floor, 0) x volume_t / 1,000 = {upside:g} x ({feb_price:g} - {floor:g}) x {vol:g} / 1,000",
         (MP, str(feb["source_id"]), "mp_2024_results"),
         ("floor_price_usd_per_kg", "volume_t", "dod_upside_share"), chapters=("cost-gap",), decimals=1,
@@ -127,10 +131,10 @@ def build(ctx: Context) -> list[KeyNumber]:
     out.append(KeyNumber(
         "costs.ramaco_payback_min_ndpr_t_per_year", vols.central, "t/yr NdPr oxide",
         "NdPr oxide Ramaco would have to sell a year at the floor, with zero costs, to repay its capex in the "
-        "seed's 3 years (a lower bound)",
+        f"seed's {payback:g} years (a lower bound)",
         f"capex / payback_years / floor = {seed_capex:g}e6 / {payback:g} / ({floor:g} x 1,000); low: PEA capex {pea_capex:g}",
         (SEED, "ramaco_brook_mine", MP), ("floor_price_usd_per_kg",), low=vols.low, high=vols.high, bound=">=",
         chapters=("cost-gap", "claims"), claims=("C14", "C15"), decimals=0,
-        note="Compare MP Materials' 2024 NdPr oxide output of 1,294 t.",
+        note=f"Compare MP Materials' 2024 NdPr oxide output of {q.company_output(ctx.table('company_output'), 'mp_2024_ndpr_oxide'):,.0f} t.",
     ))
     return out
