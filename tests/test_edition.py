@@ -11,9 +11,10 @@ import yaml
 import rare_earths
 from support import ROOT
 from rare_earths import edition
-from rare_earths.data.load import data_version
+from rare_earths.data.load import data_checked_to, data_version
 
 CFF_PATH = ROOT / "CITATION.cff"
+CHECKED = f"{data_checked_to():%Y-%m-%d}"  # data/checked.json
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,8 @@ def test_book_facts_are_the_edition_as_the_prose_prints_it(monkeypatch, cff):
     assert list(facts) == list(edition.BOOK_FACTS)
     assert facts["book.version"].text == rare_earths.__version__ and facts["book.version"].kind == "identifier"
     assert facts["book.data_version"].text == data_version()
-    assert facts["book.data_checked_to"].text == facts["book.as_of"].text == "2026-11-23"  # dated by its data
+    assert facts["book.data_checked_to"].text == facts["book.as_of"].text == CHECKED  # dated by its data
+    assert CHECKED != "2026-07-01"  # not by its build
     assert facts["book.build_date"].text == "2026-07-01" and facts["book.build_date"].kind == "date"
     assert facts["book.citation"].text == edition.preferred_citation(cff) and facts["book.citation"].kind == "citation"
     assert [f.key for f in edition.book_facts(["book.citation"])] == ["book.citation"]
@@ -92,5 +94,6 @@ def test_book_facts_are_the_edition_as_the_prose_prints_it(monkeypatch, cff):
 
 def test_edition_line(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1782864000")
-    assert edition.edition_line() == f"Data checked to 2026-11-23 · built 2026-07-01 · version {rare_earths.__version__}"
-    assert edition.edition_line("2026-12-02").startswith("Data checked to 2026-11-23 · built 2026-12-02")
+    assert edition.edition_line() == f"Data checked to {CHECKED} · built 2026-07-01 · version {rare_earths.__version__}"
+    # a build date given moves only "built" (one that differs from the data date, so the two cannot be confused)
+    assert edition.edition_line("2027-01-15").startswith(f"Data checked to {CHECKED} · built 2027-01-15")

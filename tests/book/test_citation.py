@@ -11,10 +11,11 @@ import pytest
 import rare_earths
 from support import ROOT
 from rare_earths.book.citation import CitationError, bibtex_file, cite, year_suffixes
-from rare_earths.data.load import load_table
+from rare_earths.data.load import data_checked_to, load_table
 from rare_earths.figures import build_figure
 
-BOOK = f"Rare Earth Rivalry (version {rare_earths.__version__}, data checked to 2026-11-23)"
+CHECKED = f"{data_checked_to():%Y-%m-%d}"  # data/checked.json
+BOOK = f"Rare Earth Rivalry (version {rare_earths.__version__}, data checked to {CHECKED})"
 
 
 def test_references_bib_is_generated_from_the_sources():
@@ -63,8 +64,12 @@ def test_number_citation_names_value_formula_producers_and_parameters():
         f"In: {BOOK}, key number costs.us_extra_cost_usd_per_kg_high.")
     assert "Parameters" not in cite("costs.us_extra_cost_usd_per_kg_high")
     ranged = cite("rebuild.coverage_pct")
-    assert ": 2.2 % (range 0.6–2.2). " in ranged
-    assert "Judged at 2026-11-23 (as_of: the date the data was checked to)." in ranged
+    # commitments.csv at the data date (USD m; DFC 465 replaced by 565, JPM/GS 1,000 terminated), against USD 200 bn:
+    # all = firm 1,715 (400 + 150 + 3 + 50 + 50 + 565 + 20 + 277 + 200) + conditional 2,000 (620 + 80 + 1,300)
+    #       + DOE programmes 1,000 + private 3,773 (473 + 550 + 1,500 + 1,250) = 8,488 -> 4.244 %;
+    # the low end is the firm money alone: 1,715 -> 0.8575 %.
+    assert ": 4.2 % (range 0.9–4.2). " in ranged
+    assert f"Judged at {CHECKED} (as_of: the date the data was checked to)." in ranged
     assert "Judged at 2026-06-30 (as_of given)." in cite("rebuild.coverage_pct", overrides={"as_of": "2026-06-30"})
     bib = cite("costs.us_extra_cost_usd_per_kg_high", "bibtex")
     assert bib.startswith("@misc{rare_earth_rivalry_costs_us_extra_cost_usd_per_kg_high,")

@@ -127,7 +127,14 @@ def _number_keys(chapter: str) -> dict[str, str]:
 def _text_facts(chapter: str, call: ast.Call) -> list:
     """The TextFacts one ``glue_text(...)`` call of the chapter glues."""
     (arg,) = call.args
-    assert isinstance(arg, ast.Call), f"{chapter}: glue_text takes a call that makes TextFacts"
+    return _facts_made_by(chapter, arg)
+
+
+def _facts_made_by(chapter: str, arg: ast.expr) -> list:
+    """The TextFacts an argument of ``glue_text`` makes: a call, or calls joined by ``+``."""
+    if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Add):
+        return _facts_made_by(chapter, arg.left) + _facts_made_by(chapter, arg.right)
+    assert isinstance(arg, ast.Call), f"{chapter}: glue_text takes a call that makes TextFacts (or calls joined by +)"
     maker = getattr(arg.func, "id", None) or getattr(arg.func, "attr", None)
     if maker == "book_facts":
         return book_facts(_literal(chapter, arg.args[0]) if arg.args else BOOK_FACTS)

@@ -15,7 +15,7 @@ import pytest
 
 from support import DATA, read_rows, run_cli, write_rows
 from rare_earths.book.citation import cite
-from rare_earths.data.load import load_table
+from rare_earths.data.load import data_checked_to, load_table
 from rare_earths.data.schema import TABLES
 from rare_earths.figures import build_figure, list_figures
 from rare_earths.numbers import compute_numbers
@@ -218,7 +218,7 @@ def test_params_prints_each_parameter_with_its_resolved_default():
     assert names == [p.name for p in chapter_parameters("cost-gap")]
     assert "china_cost_usd_per_kg = 55.0  [USD/kg NdPr oxide]" in text  # read from the data
     listed = {p["name"]: p for p in json.loads(run_cli("params", "rebuild", "--json", check=True).stdout)}
-    assert listed["as_of"]["default"] == "2026-11-23"  # the date the data is checked to, as text
+    assert listed["as_of"]["default"] == f"{data_checked_to():%Y-%m-%d}"  # the date the data is checked to, as text
     assert listed["rebuild_years"]["default"] == 15 and listed["rebuild_years"]["default_from_data"] is False
     assert run_cli("params", "shares", check=True).stdout.strip() == "chapter 'shares' takes no parameters"
 

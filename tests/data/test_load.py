@@ -140,7 +140,10 @@ def test_data_version_is_a_hash_of_every_table(data_copy):
 
 
 def test_data_checked_to_is_read_from_checked_json(data_copy):
-    assert data_checked_to(data_copy) == dt.date(2026, 11, 23)
+    by_hand = json.loads((data_copy / "checked.json").read_text(encoding="utf-8"))["data_checked_to"]
+    assert data_checked_to(data_copy) == dt.date.fromisoformat(by_hand)
+    (data_copy / "checked.json").write_text(json.dumps({"data_checked_to": "2027-03-04"}), encoding="utf-8")
+    assert data_checked_to(data_copy) == dt.date(2027, 3, 4)  # whatever the file says, not a date in the code
     (data_copy / "checked.json").write_text(json.dumps({"data_checked_to": "2026-02-30"}), encoding="utf-8")
     with pytest.raises(DataError, match="checked.json: column 'data_checked_to': not a date YYYY-MM-DD"):
         data_checked_to(data_copy)

@@ -13,10 +13,12 @@ import pandas as pd
 import pytest
 
 import rare_earths
+from rare_earths.data.load import data_checked_to
 from rare_earths.figures import charts
 from rare_earths.figures.charts import Figure, FigureError, axis_title, china_emphasis
 
 SOURCE = "usgs_mcs_2026_ree"
+CHECKED = f"{data_checked_to():%Y-%m-%d}"  # the date data/checked.json gives
 
 
 def reserves() -> pd.DataFrame:
@@ -160,7 +162,7 @@ def test_exported_csv_names_its_figure_and_runs_no_formula():
     assert lines[:3] == [
         f"# Rare Earth Rivalry (version {rare_earths.__version__}), figure reserves-test: Rare-earth reserves by country",
         "# Sources: USGS, Rare earths, in Mineral Commodity Summaries 2026 (MCS 2026, version 1.3, 2026-02-06)",
-        "# Data checked to 2026-11-23. Licence: CC BY 4.0 (the curated data); quoted sources keep their own terms.",
+        f"# Data checked to {CHECKED}. Licence: CC BY 4.0 (the curated data); quoted sources keep their own terms.",
     ]
     assert lines[3:] == ["country,reserves_mt", "China,44.0", "'=1+1,1.0", "'-3 Mt,2.0", "'@x,3.0"]
     href = fig.csv_data_url()  # the download link carries the exported text
@@ -192,7 +194,7 @@ def test_citation_names_book_version_and_sources():
     cite = make_figure().citation()
     assert cite.startswith(f"{rare_earths.BOOK_TITLE} ({rare_earths.__version__}), figure reserves-test: ")
     assert cite.endswith(": Rare-earth reserves by country. Sources: USGS, Rare earths, in Mineral Commodity "
-                         "Summaries 2026 (MCS 2026, version 1.3, 2026-02-06). Data checked to 2026-11-23.")
+                         f"Summaries 2026 (MCS 2026, version 1.3, 2026-02-06). Data checked to {CHECKED}.")
 
 
 def test_cell_metadata_for_numbered_figures():

@@ -13,6 +13,7 @@ import re
 import pandas as pd
 import pytest
 
+from rare_earths.data.load import data_checked_to
 from rare_earths.figures import build_figure, list_figures
 from rare_earths.numbers import compute_numbers
 from rare_earths.params import resolve
@@ -23,7 +24,8 @@ list_figures()
 
 from rare_earths.figures import pipeline as fp  # noqa: E402
 
-AS_OF = dt.date(2026, 11, 23)
+AS_OF = data_checked_to()  # the book's date: data/checked.json
+SUSPENSION_END = dt.date(2026, 11, 10)
 IDS = ("pipeline-timeline", "pipeline-capacity")
 #: as_of values before the first project, with the suspension in force, and after.
 OTHER_AS_OF = (dt.date(2025, 6, 1), dt.date(2025, 7, 5), dt.date(2025, 12, 31), dt.date(2026, 3, 1))
@@ -51,8 +53,10 @@ def test_timeline_statuses_by_hand(numbers):
     assert data.loc["evac_sumter_magnets", "status_key"] == "past_due_unconfirmed"  # 2026-03-31
     assert data.loc["mofcom_2025_11_07_suspension", "status_key"] == "event_ended"  # ended 2026-11-10
     assert data.loc["mofcom_2025_11_07_suspension", "start_date"] == pd.Timestamp("2025-11-07")
-    for pid in ("serra_verde_pela_ema", "mp_10x_magnet_plant", "round_top"):
-        assert data.loc[pid, "status_key"] == "pending"
+    assert data.loc["mp_mountain_pass_heavy_separation_mid2026", "status_key"] == "past_due_unconfirmed"  # 2026-06-30
+    assert data.loc["usar_wheat_ridge_hydromet", "status_key"] == "past_due_unconfirmed"  # Q3 2026: 2026-09-30
+    for pid in ("serra_verde_pela_ema", "serra_verde_pela_ema_upgrade", "mp_10x_magnet_plant", "round_top"):
+        assert data.loc[pid, "status_key"] == "pending"  # 2027-12-31, 2027-12-31, 2028-12-31, 2028-12-31
     assert data.loc["mp_mountain_pass_heavy_separation", "days_to_target"] == -(AS_OF - dt.date(2025, 12, 31)).days
     projects = data[data["kind"] == "project"]
     for status in ("met", "past_due_unconfirmed", "due", "pending"):
@@ -107,13 +111,15 @@ def test_pipeline_text_facts():
     assert status(dt.date(2025, 6, 1)).startswith("had not yet been announced")
     assert status(dt.date(2026, 11, 9)) == "was in force, with one day to run"
     assert status(dt.date(2026, 11, 10)) == "was in force for its last day"
-    assert status(AS_OF) == "had passed its end date 13 days earlier; the dataset records no extension"
+    assert status(dt.date(2026, 11, 23)) == "had passed its end date 13 days earlier; the dataset records no extension"
+    after = (AS_OF - SUSPENSION_END).days  # the book's date is after the end date
+    assert after > 1 and status(AS_OF) == f"had passed its end date {after:,} days earlier; the dataset records no extension"
     assert status(dt.date(2026, 11, 11)) == "had passed its end date the day before; the dataset records no extension"
     assert status(dt.date(2026, 1, 1)) == "was in force, with 313 days to run"  # 2026-11-10 - 2026-01-01
     facts = _texts({"as_of": AS_OF})
     assert facts["pipeline.text.suspension_start"] == "2025-11-07" and facts["pipeline.text.suspension_end"] == "2026-11-10"
     assert facts["pipeline.text.measures_date"] == "2025-10-09" and facts["pipeline.text.april_controls_date"] == "2025-04-04"
-    assert facts["pipeline.text.as_of"] == "2026-11-23"
+    assert facts["pipeline.text.as_of"] == f"{AS_OF:%Y-%m-%d}"
 
 
 @pytest.mark.parametrize("as_of", [dt.date(2025, 6, 1), dt.date(2026, 1, 1), dt.date(2026, 11, 9), AS_OF])
@@ -131,6 +137,10 @@ def test_words_carry_no_digits_but_the_numbers_they_embed(as_of):
 def test_pipeline_tables():
     params = resolve({"as_of": AS_OF})
     promises = fp.promises_table(params)
-    assert len(promises) == 7 and "status at 2026-11-23" in promises.columns
+    # 9 dated project targets in projects.csv (Mountain Pass 2025-12-31 and 2026-06-30, Sumter, Serra Verde and its
+    # upgrade, Round Top, Ramaco, 10X, Wheat Ridge) + the suspension's end date (the only event with an end_date)
+    assert len(promises) == 9 + 1 and f"status at {AS_OF:%Y-%m-%d}" in promises.columns
     undated = fp.undated_table()
-    assert set(undated["project"]) == {"Zandkopsdrift", "Silicon Ridge", "Vulcan Elements magnet expansion"}
+    assert set(undated["project"]) == {"Zandkopsdrift", "Silicon Ridge",
+                                       "Vulcan Elements magnet factory (Benson, North Carolina)",
+                                       "Stillwater magnet and metal plant expansion"}

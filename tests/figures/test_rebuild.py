@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from rare_earths.analysis import scenarios as sc
+from rare_earths.data.load import data_checked_to
 from rare_earths.figures import build_figure, list_figures
 from rare_earths.numbers import compute_numbers
 from rare_earths.params import resolve
@@ -22,7 +23,7 @@ list_figures()
 
 from rare_earths.figures import rebuild as fr  # noqa: E402
 
-AS_OF = dt.date(2026, 11, 23)
+AS_OF = data_checked_to()  # the book's date: data/checked.json
 IDS = ("rebuild-money-by-instrument", "rebuild-cumulative", "rebuild-tornado")
 #: as_of values that exercise every branch: nothing announced, only private money (no firm pace),
 #: the DFC's first Serra Verde approval still current, the suspension in force, and the default day.
@@ -30,10 +31,13 @@ OTHER_AS_OF = (dt.date(2025, 6, 1), dt.date(2025, 7, 5), dt.date(2025, 12, 31), 
 
 # Elapsed years from the first counted announcement (Ramaco PEA capex, 2025-07-01) to AS_OF.
 ELAPSED = (AS_OF - dt.date(2025, 7, 1)).days / 365.25
-FIRM = (400 + 150 + 3 + 50 + 50 + 565 + 20) / 1000  # DoD equity, OSC loan, ARPA-E, Commerce x2, DFC 565, IDC
-CONDITIONAL = (620 + 80) / 1000  # OSC conditional: Vulcan, ReElement
+# The 19 rows of commitments.csv in USD m, all announced by 2026-02-26, before AS_OF. The DFC's Nov 2025
+# approval (up to 465) is replaced by its 565 of 2026-02-05; the JPMorgan/Goldman 1,000 is terminated.
+FIRM = (400 + 150 + 3 + 50 + 50 + 565 + 20  # DoD equity, OSC loan, ARPA-E, Commerce x2 (Vulcan), DFC 565, IDC
+        + 277 + 200) / 1000  # CHIPS direct funding to USA Rare Earth (2026-01-26), Texas incentives for MP 10X (2026-02-26)
+CONDITIONAL = (620 + 80 + 1300) / 1000  # OSC conditional: Vulcan, ReElement; CHIPS loan to USA Rare Earth
 GRANTS = 1000 / 1000  # DOE planned funding opportunities
-PRIVATE = (1000 + 473) / 1000  # JPM/GS financing commitment, Ramaco PEA capex
+PRIVATE = (473 + 550 + 1500 + 1250) / 1000  # Ramaco PEA capex, Vulcan private, USAR PIPE, MP 10X capex
 ALL = FIRM + CONDITIONAL + GRANTS + PRIVATE
 
 
@@ -69,12 +73,15 @@ def test_waterfall_values_by_hand(numbers):
         running += amount
         assert data.loc[group, "end_usd_bn"] == pytest.approx(running)
         assert data.loc[group, "amount_usd_bn"] == pytest.approx(numbers[f"rebuild.{group}_usd_bn"].value)
-    assert data.loc["all", "amount_usd_bn"] == pytest.approx(ALL) == pytest.approx(4.411)
+    assert data.loc["all", "amount_usd_bn"] == pytest.approx(ALL) == pytest.approx(8.488)
     assert data.loc["all", "amount_usd_bn"] == pytest.approx(numbers["rebuild.all_announced_usd_bn"].value)
     assert list(data["counted_usd_bn"]) == pytest.approx([ALL] * len(data))  # default scope 'all'
     # The labels keep unlike money apart and say when an amount is approximate.
     assert data.loc["grant_programmes", "text"] == "+1.00 (approx.)"
-    assert data.loc["private", "text"] == "+1.47 (partly approx.)"
+    # 3.773; of its rows only Ramaco's 473 is "about" (MP 10X's "more than 1,250" is not labelled: '>' has no word)
+    assert data.loc["private", "text"] == "+3.77 (partly approx.)"
+    assert data.loc["firm", "text"] == "+1.72 (partly approx., partly up to)"  # 1.715: Texas ~200, CHIPS up to 277
+    assert data.loc["conditional", "text"] == "+2.00 (partly up to)"  # the CHIPS loan: up to 1,300
     assert data.loc["all", "label"] == fr.TOTAL_LABEL and "unlike" in fr.TOTAL_LABEL
 
 
@@ -85,7 +92,8 @@ def test_waterfall_before_the_dfc_raise_and_with_the_firm_scope():
     assert data.loc["firm", "amount_usd_bn"] == pytest.approx(firm)
     assert data.loc["firm", "text"] == "+1.12 (partly up to)"
     assert list(data["counted_usd_bn"]) == pytest.approx([firm] * len(data))
-    assert data.loc["all", "amount_usd_bn"] == pytest.approx(firm + CONDITIONAL + GRANTS + PRIVATE)
+    # At 2025-12-31: conditional OSC 620 + 80 only; private Ramaco 473 + Vulcan 550 (JPM/GS terminated); no 2026 money.
+    assert data.loc["all", "amount_usd_bn"] == pytest.approx(firm + (620 + 80) / 1000 + GRANTS + (473 + 550) / 1000)
 
 
 def test_waterfall_with_nothing_announced():
@@ -101,9 +109,11 @@ def test_cumulative_values_by_hand(numbers):
     assert list(last["total_usd_bn"]) == pytest.approx([ALL] * len(last))
     assert last.set_index("group")["value_usd_bn"].to_dict() == pytest.approx(
         {"firm": FIRM, "conditional": CONDITIONAL, "grant_programmes": GRANTS, "private": PRIVATE})
-    # The DFC's raise for Serra Verde adds only the increase (565 - 465), with IDC's 20, on 2026-02-05.
+    # The DFC's raise for Serra Verde adds only the increase (565 - 465), with IDC's 20, on 2026-02-05
+    # (with the CHIPS direct funding of 2026-01-26, 277, in between).
     firm = money[money["group"] == "firm"].set_index("date")["value_usd_bn"]
-    assert firm[pd.Timestamp("2026-02-05")] - firm[pd.Timestamp("2025-11-03")] == pytest.approx((565 - 465 + 20) / 1000)
+    assert firm[pd.Timestamp("2026-01-26")] - firm[pd.Timestamp("2025-11-03")] == pytest.approx(277 / 1000)
+    assert firm[pd.Timestamp("2026-02-05")] - firm[pd.Timestamp("2026-01-26")] == pytest.approx((565 - 465 + 20) / 1000)
     need = data[data["kind"] == "need"].sort_values("date")
     assert list(need["date"]) == [pd.Timestamp("2025-07-01"), pd.Timestamp(AS_OF)]
     assert need["value_usd_bn"].iloc[-1] == pytest.approx(200 / 15 * ELAPSED, abs=1e-5)
@@ -169,7 +179,7 @@ def _texts(params) -> dict[str, str]:
 
 def test_rebuild_text_facts_and_table():
     facts = _texts({"as_of": AS_OF})
-    assert facts == {"rebuild.text.as_of": "2026-11-23", "rebuild.text.scope": "all",
+    assert facts == {"rebuild.text.as_of": f"{AS_OF:%Y-%m-%d}", "rebuild.text.scope": "all",
                      "rebuild.text.scope_words": fr.SCOPE_LABELS["all"], "rebuild.text.first_date": "2025-07-01",
                      "rebuild.text.pace_status": "the money counted divided by the years elapsed"}
     early = _texts({"as_of": dt.date(2025, 6, 1)})
@@ -177,6 +187,8 @@ def test_rebuild_text_facts_and_table():
     assert early["rebuild.text.first_date"] == "(none yet)"
     assert _texts({"as_of": dt.date(2025, 7, 1)})["rebuild.text.pace_status"].startswith("undefined: no time has passed")
     table = fr.commitments_table(resolve({"as_of": AS_OF}))
-    status = table.set_index(table["source"] + "|" + table["amount (USD m)"])["at 2026-11-23"]
+    column = f"at {AS_OF:%Y-%m-%d}"
+    status = table.set_index(table["source"] + "|" + table["amount (USD m)"])[column]
     assert status["dfc_serra_verde_2025_11|up to 465"] == "replaced by a later announcement"
-    assert (table["at 2026-11-23"] == "counted").sum() == 12
+    assert status["mp_2025_07_10_dod|1,000"] == "terminated before use"  # JPMorgan/Goldman, eliminated Aug 2025
+    assert len(table) == 19 and (table[column] == "counted").sum() == 19 - 2

@@ -1,6 +1,6 @@
 """The rebuild and commitments domains' key numbers, by hand from data/commitments.csv at the
-book's release date (2026-11-23): the seed's "over $200 billion in 15 years" against the money
-announced."""
+date the data is checked to (data/checked.json): the seed's "over $200 billion in 15 years" against
+the money announced."""
 
 from __future__ import annotations
 
@@ -9,16 +9,19 @@ import datetime as dt
 import pytest
 
 from rare_earths.book.glue import number_glue
-from rare_earths.data.load import load_table
+from rare_earths.data.load import data_checked_to, load_table
 from rare_earths.numbers import compute_numbers
 
-AS_OF = dt.date(2026, 11, 23)
+AS_OF = data_checked_to()
 # Elapsed years from the first counted announcement (Ramaco PEA capex, 2025-07-01) to AS_OF.
 ELAPSED = (AS_OF - dt.date(2025, 7, 1)).days / 365.25
-FIRM = (400 + 150 + 3 + 50 + 50 + 565 + 20) / 1000  # DoD equity, OSC loan, ARPA-E, Commerce x2, DFC 565, IDC
-CONDITIONAL = (620 + 80) / 1000  # OSC conditional: Vulcan, ReElement
+# The 19 rows of commitments.csv in USD m, all announced by 2026-02-26, before AS_OF. The DFC's Nov 2025
+# approval (up to 465) is replaced by its 565 of 2026-02-05; the JPMorgan/Goldman 1,000 is terminated.
+FIRM = (400 + 150 + 3 + 50 + 50 + 565 + 20  # DoD equity, OSC loan, ARPA-E, Commerce x2 (Vulcan), DFC 565, IDC
+        + 277 + 200) / 1000  # CHIPS direct funding to USA Rare Earth (2026-01-26), Texas incentives for MP 10X (2026-02-26)
+CONDITIONAL = (620 + 80 + 1300) / 1000  # OSC conditional: Vulcan, ReElement; CHIPS loan to USA Rare Earth
 GRANTS = 1000 / 1000  # DOE planned funding opportunities
-PRIVATE = (1000 + 473) / 1000  # JPM/GS financing commitment, Ramaco PEA capex
+PRIVATE = (473 + 550 + 1500 + 1250) / 1000  # Ramaco PEA capex, Vulcan private, USAR PIPE, MP 10X capex
 ALL = FIRM + CONDITIONAL + GRANTS + PRIVATE
 
 
@@ -31,14 +34,15 @@ def test_need_and_money_by_hand(numbers):
     v = {k: n.value for k, n in numbers.items()}
     assert v["rebuild.estimate_total_usd_bn"] == 200 and v["rebuild.estimate_years"] == 15
     assert v["rebuild.annual_need_usd_bn"] == pytest.approx(200 / 15) and numbers["rebuild.annual_need_usd_bn"].bound == ">"
-    assert v["rebuild.committed_usd_bn"] == pytest.approx(ALL) == pytest.approx(4.411)
+    assert AS_OF >= dt.date(2026, 2, 26)  # the last announcement above (MP 10X) is counted
+    assert v["rebuild.committed_usd_bn"] == pytest.approx(ALL) == pytest.approx(8.488)
     assert numbers["rebuild.committed_usd_bn"].low == pytest.approx(FIRM)
     assert v["rebuild.coverage_pct"] == pytest.approx(ALL / 200 * 100)
     assert (v["rebuild.firm_usd_bn"], v["rebuild.conditional_usd_bn"], v["rebuild.grant_programmes_usd_bn"],
             v["rebuild.private_usd_bn"]) == pytest.approx((FIRM, CONDITIONAL, GRANTS, PRIVATE))
     assert v["rebuild.all_announced_usd_bn"] == pytest.approx(ALL)
     assert v["rebuild.firm_share_of_announced_pct"] == pytest.approx(FIRM / ALL * 100)
-    assert v["rebuild.commitments_counted"] == 13 - 1  # 13 rows, the DFC's first approval replaced
+    assert v["rebuild.commitments_counted"] == 19 - 2  # 19 rows, the DFC's first approval replaced, JPM/GS terminated
     assert v["rebuild.committed_months_of_need"] == pytest.approx(ALL / (200 / 15) * 12)
     assert numbers["rebuild.committed_months_of_need"].low == pytest.approx(FIRM / (200 / 15) * 12)
 
