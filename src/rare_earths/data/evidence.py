@@ -300,7 +300,7 @@ PUBLISHED_ESTIMATES = Table(
         Field("covers", "string", "What the estimate covers, in words.", required=True),
         Field("scope", "string", "What it covers, in one word.", required=True,
               enum=("us_chain", "us_defence", "us_and_allies", "west", "global_upstream", "global_value_chain", "mine",
-                    "refinery", "metal", "mine_and_refinery")),
+                    "refinery", "metal")),
         Field("cost_low_usd_bn", "number", "Cost, low end, in billions of USD.", unit="USD bn", minimum=0),
         Field("cost_high_usd_bn", "number", "Cost, high end.", unit="USD bn", minimum=0),
         Field("cost_bound", "string", "Bound of the cost.", enum=BOUNDS),
