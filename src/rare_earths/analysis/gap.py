@@ -79,7 +79,8 @@ def _group(row) -> str:
 
 
 def _estimate(**kw) -> dict:
-    base = {"estimate_id": "", "producer": "", "country": "", "group": "context", "basis": "", "product_basis": "",
+    base = {"estimate_id": "", "producer": "", "country": "", "group": "context", "basis": "", "cost_type": "",
+            "product_basis": "",
             "year": None, "period": "", "low_usd_per_kg": np.nan, "high_usd_per_kg": np.nan, "bound": "=",
             "formula": "", "sources": (), "evidence": ""}
     base.update(kw)
@@ -100,8 +101,8 @@ def stated_costs(costs: pd.DataFrame) -> pd.DataFrame:
         rate = "" if _s(r["currency"]) == "USD" else f" x {r['fx_rate']:g} ({r['fx_convention']})"
         out.append(_estimate(
             estimate_id=r["cost_id"], producer=r["producer"], country=r["country"], group=_group(r),
-            basis=r["basis"], product_basis=r["product_basis"], year=int(r["year"]), period=r["period"],
-            low_usd_per_kg=float(r["usd_low"]), high_usd_per_kg=float(high), bound=r["bound"],
+            basis=r["basis"], cost_type=r["cost_type"], product_basis=r["product_basis"], year=int(r["year"]),
+            period=r["period"], low_usd_per_kg=float(r["usd_low"]), high_usd_per_kg=float(high), bound=r["bound"],
             formula=f"{_span(r['value_low'], r['value_high'])} {r['unit']}{rate}",
             sources=(r["source_id"],) + ((r["fx_source_id"],) if _s(r["fx_source_id"]) else ()),
             evidence=r["evidence"]))

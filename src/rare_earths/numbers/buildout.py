@@ -60,6 +60,16 @@ def build(ctx: Context) -> list[KeyNumber]:
         _n("buildout.demand_t", b.magnets, "t/yr magnets", f"US magnet demand in {year}",
            f"base x (1 + growth) ** ({year} - {s.demand.base_year}) = {_f(s.demand.magnets)} x "
            f"{(1 + growth) ** (year - s.demand.base_year):.3f}", demand_sources, decimals=0),
+        KeyNumber("buildout.target_year", float(year), "year", "Year whose demand the bottom-up rebuild sizes capacity for",
+                  "parameter horizon", (), ("horizon",), chapters=CHAPTER, decimals=0),
+        _n("buildout.ree_content_pct", s.factors.ree_content, "%", "Rare-earth content of an NdFeB magnet (by weight)",
+           "spread of the conversion factors of kind ree_content_of_magnet", factor_sources, params=(),
+           scale=100, decimals=0),
+        _n("buildout.oxide_per_metal", s.factors.oxide_per_metal, "t oxide per t metal",
+           "NdPr oxide needed per tonne of NdPr metal (from atomic weights: Nd2O3 to Pr6O11)",
+           "(2 x 144.242 + 3 x 15.999) / (2 x 144.242) .. (6 x 140.908 + 11 x 15.999) / (6 x 140.908)",
+           (), params=(), tables=("conversion_factors",), decimals=2,
+           note="Chemistry (IUPAC standard atomic weights), not data."),
         _n("buildout.overrun_factor", s.reference.overrun, "x",
            "Capex overrun factor of the reference class (later figure / figure at decision): quartiles and median",
            "lower quartile, median, upper quartile of " + ", ".join(

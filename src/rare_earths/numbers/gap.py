@@ -80,6 +80,12 @@ def build(ctx: Context) -> list[KeyNumber]:
                 f"{china.cost.low:.2f}", _ids(proj["sources"]) + china.sources, chapters=CHAPTER + ("intro", "claims"),
                 claims=("C24",), decimals=0),
     ]
+    for which, r in (("reported", t.reported_gap), ("projected", t.projected_gap)):
+        for end in ("low", "high"):
+            out.append(KeyNumber(f"gap.{which}_gap_{end}_pct", getattr(r, end), "%",
+                                 f"Implied operating-cost gap, {which} Western costs: {end} end",
+                                 f"see gap.{which}_gap_pct", _ids((rep if which == "reported" else proj)["sources"])
+                                 + china.sources, chapters=CHAPTER + ("intro", "claims"), claims=("C24",), decimals=0))
     pos = gp.band_position([30, 35, 40], t.reported_gap)
     out += [
         KeyNumber("gap.seed_position_pct", float(pos[1]), "%",
