@@ -64,7 +64,7 @@ def build(ctx: Context) -> list[KeyNumber]:
                   "parameter horizon", (), ("horizon",), chapters=CHAPTER, decimals=0),
         _n("buildout.ree_content_pct", s.factors.ree_content, "%", "Rare-earth content of an NdFeB magnet (by weight)",
            "spread of the conversion factors of kind ree_content_of_magnet", factor_sources, params=(),
-           scale=100, decimals=0),
+           chapters=CHAPTER + ("outlook",), scale=100, decimals=0),
         _n("buildout.oxide_per_metal", s.factors.oxide_per_metal, "t oxide per t metal",
            "NdPr oxide needed per tonne of NdPr metal (from atomic weights: Nd2O3 to Pr6O11)",
            "(2 x 144.242 + 3 x 15.999) / (2 x 144.242) .. (6 x 140.908 + 11 x 15.999) / (6 x 140.908)",
@@ -105,12 +105,13 @@ def build(ctx: Context) -> list[KeyNumber]:
         out += [
             _n(f"buildout.need_{st}_t", b.need[st], unit, f"Capacity needed for {year} US demand: {label}",
                f"demand x t per t of magnets = {_f(b.magnets)} x {s.factors.per_magnet(st, 'low'):.4f}.."
-               f"{s.factors.per_magnet(st, 'high'):.4f}", demand_sources + factor_sources, decimals=0),
+               f"{s.factors.per_magnet(st, 'high'):.4f}", demand_sources + factor_sources, decimals=0,
+               chapters=CHAPTER + ("outlook",)),
             _n(f"buildout.existing_{st}_t", b.existing[st], unit,
                f"Capacity operating or under construction ({p['supply_scope']}): {label}",
                "sum of " + (", ".join(r.project_id for r in s.pipeline.itertuples() if r.stage == st and r.existing)
                             or "no project"), pipe_sources,
-               params=("supply_scope", "magnet_plants_make_metal"), decimals=0),
+               params=("supply_scope", "magnet_plants_make_metal"), decimals=0, chapters=CHAPTER + ("outlook",)),
             _n(f"buildout.gap_{st}_t", b.gap[st], unit, f"Capacity the US lacks: {label}",
                f"max(0, need - existing) = max(0, {_f(b.need[st])} - {_f(b.existing[st])})",
                demand_sources + pipe_sources, decimals=0),
