@@ -256,3 +256,32 @@ def test_validate_never_writes_evidence_tables(data_copy):
 
 def test_shipped_data_folder_untouched():
     assert (DATA / "producer_costs.csv").is_file()
+
+
+def test_duplicated_source_is_reported_not_a_crash(data_copy):
+    path = data_copy / "sources.csv"
+    header, rows = read_rows(path)
+    rows.append(dict(rows[0]))
+    write_rows(path, header, rows)
+    result = run_cli("validate", "--data", str(data_copy))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert any("duplicate primary key" in x for x in result.stdout.splitlines())
+
+
+def test_cross_table_rules_survive_any_missing_cell():
+    """Whatever single cell of an evidence table is empty, the rules report or ignore it; they never crash."""
+    import pandas as pd
+
+    from rare_earths.data.evidence_checks import check_evidence_tables
+
+    frames = {name: load_table(name) for name in NAMES + ["sources"]}
+    for name in NAMES:
+        for column in TABLES[name].column_names:
+            broken = dict(frames)
+            frame = frames[name].copy()
+            frame.loc[frame.index[0], column] = pd.NA if frame[column].dtype != "datetime64[ns]" else pd.NaT
+            broken[name] = frame
+            check_evidence_tables(broken)
+        broken = dict(frames)
+        broken[name] = pd.concat([frames[name], frames[name].iloc[[0]]], ignore_index=True)  # a duplicated key
+        check_evidence_tables(broken)

@@ -59,6 +59,11 @@ def _filled(value) -> bool:
         and value is not pd.NaT and str(value).strip() != ""
 
 
+def _s(value) -> str:
+    """Text of a cell, ``""`` when it is missing (pandas NA does not compare)."""
+    return str(value) if _filled(value) else ""
+
+
 def check_ranges(frames: dict[str, pd.DataFrame]) -> list[Problem]:
     problems = []
     for name, low, high, bound in RANGES:
@@ -67,11 +72,11 @@ def check_ranges(frames: dict[str, pd.DataFrame]) -> list[Problem]:
             continue
         for i, row in frame.iterrows():
             lo, hi = row[low], row[high]
-            if _filled(lo) and _filled(hi) and lo > hi:
+            if _filled(lo) and _filled(hi) and bool(lo > hi):
                 problems.append(_p(name, i, high, f"{low} ({lo}) is greater than {high} ({hi})"))
-            if bound and _filled(lo) and not _filled(hi) and row[bound] in ("=", "~"):
-                problems.append(_p(name, i, high, f"a value with bound {row[bound]!r} needs {high} (empty only for an "
-                                                  "open bound such as '>')"))
+            if bound and _filled(lo) and not _filled(hi) and _s(row[bound]) in ("=", "~"):
+                problems.append(_p(name, i, high, f"a value with bound {_s(row[bound])!r} needs {high} (empty only for "
+                                                  "an open bound such as '>')"))
             if bound and (_filled(lo) or _filled(hi)) and not _filled(row[bound]):
                 problems.append(_p(name, i, bound, f"{low}/{high} need a bound"))
     return problems
@@ -89,7 +94,7 @@ def check_fx(frames: dict[str, pd.DataFrame]) -> list[Problem]:
             if filled and len(filled) != len(FX_COLUMNS):
                 missing = [c for c in FX_COLUMNS if c not in filled]
                 problems.append(_p(name, i, missing[0], f"an exchange rate needs all of {', '.join(FX_COLUMNS)}"))
-            if filled and (not _filled(row[currency]) or row[currency] == "USD"):
+            if filled and _s(row[currency]) in ("", "USD"):
                 problems.append(_p(name, i, "fx_rate", f"an exchange rate is recorded but {currency} is "
                                                        f"{row[currency] if _filled(row[currency]) else 'empty'}"))
             if filled and _filled(row["fx_rate"]) and row["fx_rate"] <= 0:
@@ -108,10 +113,11 @@ def check_plant_capex(frame: pd.DataFrame) -> list[Problem]:
             for col in needs:
                 if not _filled(row[col]):
                     problems.append(_p("plant_capex", i, col, "a capex figure needs its " + col.replace("_", " ")))
-        if has == (row["status"] == "capacity_only"):
+        if _filled(row["status"]) and has == (row["status"] == "capacity_only"):
             problems.append(_p("plant_capex", i, "status", "status 'capacity_only' is for rows without capex, and only "
                                                           "for them"))
-        if _filled(row["capacity_included"]) and row["capacity_included"] >= row["capacity_low"]:
+        if _filled(row["capacity_included"]) and _filled(row["capacity_low"]) and \
+                bool(row["capacity_included"] >= row["capacity_low"]):
             problems.append(_p("plant_capex", i, "capacity_included",
                                f"capacity_included ({row['capacity_included']:g}) must be below capacity_low "
                                f"({row['capacity_low']:g})"))
@@ -120,9 +126,11 @@ def check_plant_capex(frame: pd.DataFrame) -> list[Problem]:
 
 def check_project_history(frame: pd.DataFrame) -> list[Problem]:
     problems = []
-    by_id = frame.set_index("event_id", drop=False)
+    by_id = frame.drop_duplicates("event_id").set_index("event_id", drop=False)  # duplicates are reported by the schema
     for i, row in frame.iterrows():
         m = row["measure"]
+        if not _filled(m):
+            continue
         if (m in START_MEASURES or m in ("output", "run_rate")) and not (_filled(row["date_low"]) and _filled(row["date_high"])):
             col = "date_low" if not _filled(row["date_low"]) else "date_high"
             problems.append(_p("project_history", i, col, f"a {m} row needs date_low and date_high"))
@@ -134,7 +142,7 @@ def check_project_history(frame: pd.DataFrame) -> list[Problem]:
             problems.append(_p("project_history", i, "capacity_basis", f"a {m} row needs its capacity basis"))
         if (m == "status") != _filled(row["project_status"]):
             problems.append(_p("project_history", i, "project_status", "status rows, and only they, carry a project_status"))
-        if _filled(row["capacity_included"]) and _filled(row["value"]) and row["capacity_included"] >= row["value"]:
+        if _filled(row["capacity_included"]) and _filled(row["value"]) and bool(row["capacity_included"] >= row["value"]):
             problems.append(_p("project_history", i, "capacity_included",
                                f"capacity_included ({row['capacity_included']:g}) must be below value ({row['value']:g})"))
         pair = row["delay_pair"]
@@ -143,10 +151,11 @@ def check_project_history(frame: pd.DataFrame) -> list[Problem]:
                 problems.append(_p("project_history", i, "delay_pair", f"{pair!r} is not an event_id in project_history.csv"))
             else:
                 other = by_id.loc[pair]
-                if other["project_id"] != row["project_id"] or other["measure"] != "announced_start":
+                if _s(other["project_id"]) != _s(row["project_id"]) or _s(other["measure"]) != "announced_start":
                     problems.append(_p("project_history", i, "delay_pair",
                                        f"{pair!r} must be an announced_start of project {row['project_id']!r}"))
-                elif other["date_of_statement"] > row["date_of_statement"]:
+                elif _filled(other["date_of_statement"]) and _filled(row["date_of_statement"]) \
+                        and bool(other["date_of_statement"] > row["date_of_statement"]):
                     problems.append(_p("project_history", i, "delay_pair",
                                        f"{pair!r} was stated after this row ({other['date_of_statement']:%Y-%m-%d})"))
             if m not in ("actual_start", "announced_start"):
@@ -202,7 +211,7 @@ def check_dates(frames: dict[str, pd.DataFrame]) -> list[Problem]:
     sources = frames.get("sources")
     if sources is None:
         return []
-    published = sources.set_index("source_id")
+    published = sources.drop_duplicates("source_id").set_index("source_id")  # duplicates: the schema reports them
     problems = []
     for name, column in (("producer_costs", "date_of_figure"), ("plant_capex", "date_of_figure"),
                          ("project_history", "date_of_statement"), ("demand", "date_published"),
@@ -216,8 +225,10 @@ def check_dates(frames: dict[str, pd.DataFrame]) -> list[Problem]:
             if not _filled(sid) or sid not in published.index or pd.isna(row[column]):
                 continue
             src = published.loc[sid]
+            if row["date_precision"] not in _ORDER or src["date_precision"] not in _ORDER or pd.isna(src["date_published"]):
+                continue
             precision = min(row["date_precision"], src["date_precision"], key=lambda p: _ORDER[p])
-            if _truncate(row[column], precision) > _truncate(src["date_published"], precision):
+            if _truncate(row[column], precision) > _truncate(src["date_published"], precision):  # both filled here
                 problems.append(_p(name, i, column, f"{row[column]:%Y-%m-%d} is after {sid}'s date_published "
                                                     f"{src['date_published']:%Y-%m-%d}"))
     return problems
