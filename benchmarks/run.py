@@ -24,7 +24,11 @@ Each repeat runs, interleaved so that background load affects both sides alike:
   parameters (a new value for its first numeric one), and the slowest of them;
 * ``sweep_small_s`` / ``sweep_large_s``: ``rare_earths.analysis.scenarios.sweep`` plus ``summary()`` for
   every model with n and 1000n draws, in one warmed-up process (import and data loading are
-  not counted); ``sweep_ratio`` is large/small.
+  not counted); ``sweep_ratio`` is large/small;
+* ``outlook_100k_s``: the outlook's Monte Carlo (``rare_earths.analysis.outlook``) with 100,000 draws
+  over every project and year, in one warmed-up process (import, data loading and the evidence
+  set-up not counted), with ``outlook_100k_mb``, that process's peak resident memory; targets:
+  at most 1 s and 500 MB (``--only outlook`` measures this step alone).
 
 Times are wall-clock medians (``time.perf_counter``). Peak memory per step is the largest
 resident set of any single process of the step (``wait4`` rusage) and the largest sum over
@@ -66,8 +70,19 @@ TARGETS = {  # name: (numerator, denominator, at most)
 }
 
 
+#: Absolute targets: name -> (result key, at most).
+ABSOLUTE_TARGETS = {
+    "outlook 100k draws, seconds": ("outlook_100k_s", 1.0),
+    "outlook 100k draws, peak MB": ("outlook_100k_mb", 500.0),
+}
+
+
 class StepFailed(RuntimeError):
     pass
+
+
+class _Done(Exception):
+    """Raised to skip the remaining steps when only some were asked for (--only)."""
 
 
 # ----------------------------------------------------------------------------- measuring
@@ -225,6 +240,35 @@ print(json.dumps(out))
 """
 
 
+OUTLOOK_SCRIPT = r"""
+import json, resource, statistics, sys, time
+from rare_earths.analysis import buildout as bo, outlook as ol
+from rare_earths.data.load import load_table as t
+draws, repeats = int(sys.argv[1]), int(sys.argv[2])
+s = bo.setting(history=t("project_history"), estimates=t("published_estimates"), capex=t("plant_capex"),
+               demand=t("demand"), conversion=t("conversion_factors"))
+ol.from_setting(s, draws=1000)  # warm-up: first-call costs
+times = []
+for _ in range(repeats):
+    start = time.perf_counter()
+    r = ol.from_setting(s, draws=draws)
+    times.append(time.perf_counter() - start)
+print(json.dumps({"s": statistics.median(times), "samples": times, "projects": int(len(s.pipeline)),
+                  "years": int(len(r.years)), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_outlook(book: Path, repeats: int, result: dict, samples: dict, peaks: dict, log) -> None:
+    """The outlook row: 100,000 draws in a warmed-up process (median of ``repeats``, at least 3)."""
+    res = timed([sys.executable, "-c", OUTLOOK_SCRIPT, "100000", str(max(3, repeats))], book, book_env(book), "outlook")
+    out = json.loads(res["out"].strip().splitlines()[-1])
+    samples["outlook_100k_s"] = out["samples"]
+    peaks["outlook"] = {"rss_mb": round(res["rss_mb"], 1), "tree_mb": round(res["tree_mb"], 1)}
+    result["outlook_100k_mb"] = round(out["peak_mb"], 1)
+    result["outlook_100k"] = {"projects": out["projects"], "years": out["years"], "draws": 100_000}
+    log(f"outlook_100k_s: {out['s']:.3f} s, peak {out['peak_mb']:.0f} MB")
+
+
 def pick_run_chapter(book: Path, chapter: str | None, params: list[str], env: dict) -> tuple[str | None, list[str], str]:
     """A chapter with a notebook and parameters, and a new value for its first parameter."""
     help_ = subprocess.run([str(BIN / "rare-earths"), "run", "--help"], capture_output=True, text=True, env=env)
@@ -295,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep-draws", type=int, default=1000, help="n for the small sweep (large: 1000 n)")
     parser.add_argument("--source", type=Path, default=ROOT, help="book checkout to copy (default: this one)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and print where it is")
+    parser.add_argument("--only", choices=("all", "outlook"), default="all",
+                        help="run every step (default) or only the outlook's Monte Carlo row")
     args = parser.parse_args(argv)
     repeats = args.repeats or (1 if args.quick else 3)
 
@@ -316,6 +362,9 @@ def main(argv: list[str] | None = None) -> int:
 
     failed = False
     try:
+        if args.only == "outlook":
+            run_outlook(scratch_book(args.source, scratch / "outlook"), repeats, result, samples, peaks, log)
+            raise _Done
         serial = scratch_book(args.source, scratch / "serial", execute_mode="force")
         fast = scratch_book(args.source, scratch / "fast", execute_mode="cache")
         chapters = toc_notebooks(fast)
@@ -417,6 +466,9 @@ def main(argv: list[str] | None = None) -> int:
         result["sweep_draws"] = {"small": small, "large": 1000 * small}
         result["sweep_only_s"] = {"small": sweep["small_sweep_only"], "large": sweep["large_sweep_only"],
                                   "ratio": sweep["large_sweep_only"] / sweep["small_sweep_only"]}
+        run_outlook(fast, repeats, result, samples, peaks, log)
+    except _Done:
+        pass
     except StepFailed as err:
         failed = True
         notes.append(str(err))
@@ -441,6 +493,9 @@ def main(argv: list[str] | None = None) -> int:
             checks[name] = {"ratio": round(ratio, 3), "target": limit, "met": ratio <= limit}
         else:
             checks[name] = {"ratio": None, "target": limit, "met": None}
+    for name, (key, limit) in ABSOLUTE_TARGETS.items():
+        value = result.get(key)
+        checks[name] = {"value": value, "target": limit, "met": None if value is None else value <= limit}
     result["targets"] = checks
     result["notes"] = notes
     result["machine"]["load_after"] = loadavg()
@@ -471,19 +526,23 @@ def print_table(result: dict) -> None:
         ("rerun_slowest_chapter_s", f"slowest chapter re-run: {result.get('rerun_slowest_chapter', '-')}"),
         ("sweep_small_s", f"sweep + summary, 3 models, {result.get('sweep_draws', {}).get('small', '?')} draws"),
         ("sweep_large_s", f"sweep + summary, 3 models, {result.get('sweep_draws', {}).get('large', '?')} draws"),
+        ("outlook_100k_s", f"outlook Monte Carlo, 100,000 draws ({result.get('outlook_100k', {}).get('projects', '?')} "
+                           f"projects x {result.get('outlook_100k', {}).get('years', '?')} years)"),
     ]
     peaks = result.get("peak_memory_mb", {})
     print(f"{'measurement':<72} {'median s':>9} {'peak MB (process / tree)':>26}")
     for key, label in rows:
         value = result.get(key)
-        peak = peaks.get(key) or (peaks.get("sweep") if key.startswith("sweep") else None)
+        peak = peaks.get(key) or (peaks.get("sweep") if key.startswith("sweep") else None) or \
+            (peaks.get("outlook") if key.startswith("outlook") else None)
         peak_s = f"{peak['rss_mb']:.0f} / {peak['tree_mb']:.0f}" if peak else ""
         shown = "n/a" if value is None else f"{value:.3f}"
         print(f"{label[:72]:<72} {shown:>9} {peak_s:>26}")
     print()
     print(f"{'target':<40} {'ratio':>8} {'at most':>8}  met")
     for name, c in result["targets"].items():
-        ratio = "n/a" if c["ratio"] is None else f"{c['ratio']:.3f}"
+        shown = c.get("ratio", c.get("value"))
+        ratio = "n/a" if shown is None else f"{shown:.3f}"
         met = "n/a" if c["met"] is None else ("yes" if c["met"] else "NO")
         print(f"{name:<40} {ratio:>8} {c['target']:>8}  {met}")
     for note in result.get("notes", []):

@@ -9,4 +9,4 @@ BOOK_TITLE = "Rare Earth Rivalry"
 BOOK_YEAR = 2026  # year of this release, used in citations (kept fixed so outputs are deterministic)
 
 #: The chapters, by slug, in reading order (the notebooks are chapters/<slug>.ipynb).
-CHAPTERS = ("intro", "shares", "reserves", "cost-gap", "rebuild", "pipeline", "claims", "methods")
+CHAPTERS = ("intro", "shares", "reserves", "cost-gap", "rebuild", "outlook", "pipeline", "claims", "methods")

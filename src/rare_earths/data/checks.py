@@ -206,6 +206,9 @@ def validate_dataset(data: str | os.PathLike | None = None) -> list[Problem]:
     if "stage_shares" in frames:
         problems.extend(_check_share_sums(frames["stage_shares"]))
     problems.extend(_check_ranges(frames))
+    from rare_earths.data.evidence_checks import check_evidence_tables  # the evidence tables' rules
+
+    problems.extend(check_evidence_tables(frames))
     if "claims" in frames:
         problems.extend(_check_claims(frames["claims"], frames.get("sources"), folder))
     if "sources" in frames:

@@ -692,3 +692,8 @@ def data_dictionary(name: str):
             }
         )
     return pd.DataFrame(rows)
+
+
+# The evidence tables (producer_costs, plant_capex, demand, conversion_factors, project_history,
+# published_estimates) are declared in rare_earths.data.evidence, which adds them to TABLES.
+import rare_earths.data.evidence  # noqa: E402,F401  (registers the evidence tables)

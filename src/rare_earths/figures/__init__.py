@@ -29,7 +29,7 @@ from typing import Any, Callable
 from rare_earths.params import PARAMETERS, ParameterError, non_default, resolve_lazily
 
 #: Submodules holding figure definitions (imported on first use: altair is heavy).
-SUBMODULES = ("shares", "reserves", "costs", "rebuild", "pipeline", "claims")
+SUBMODULES = ("shares", "reserves", "costs", "gap", "rebuild", "buildout", "outlook", "pipeline", "claims")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,8 @@ MODULE_OF: dict[str, str] = {
     "rebuild-money-by-instrument": "rebuild", "rebuild-cumulative": "rebuild", "rebuild-tornado": "rebuild",
     "pipeline-timeline": "pipeline", "pipeline-capacity": "pipeline",
     "claims-verdicts": "claims", "claims-by-stage": "claims", "claims-verdict-totals": "claims",
+    "gap-tested": "gap", "capex-gap": "gap", "buildout-by-stage": "buildout",
+    "outlook-fan": "outlook", "outlook-probability": "outlook", "outlook-sensitivity": "outlook",
 }
 
 FIGURES: dict[str, FigureDef] = {}

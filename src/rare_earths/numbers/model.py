@@ -81,6 +81,8 @@ class KeyNumber:
         return self.value is not None and self.low != self.high
 
     def _fmt(self, v: float) -> str:
+        if self.unit == "year":  # a calendar year: no thousands separator
+            return f"{v:.0f}"
         return number_text(v) if self.decimals < 0 else fixed(v, self.decimals)
 
     def display(self) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 from typing import Callable, Iterable
 
-from rare_earths.numbers import costs, dataset, ledger, pipeline, rebuild, reserves, shares
+from rare_earths.numbers import buildout, costs, dataset, gap, ledger, outlook, pipeline, rebuild, reserves, shares
 from rare_earths.numbers.model import Context, KeyNumber, UnknownNumberError
 from rare_earths.params.resolve import resolve_lazily
 
@@ -24,14 +24,14 @@ from rare_earths.params.resolve import resolve_lazily
 DOMAINS: dict[str, Callable[[Context], list[KeyNumber]]] = {
     "shares": shares.build, "reserves": reserves.build, "costs": costs.build, "rebuild": rebuild.build,
     "pipeline": pipeline.build, "commitments": rebuild.build_commitments, "ledger": ledger.build,
-    "dataset": dataset.build,
+    "dataset": dataset.build, "gap": gap.build, "buildout": buildout.build, "outlook": outlook.build,
 }
 
 #: The id prefixes each domain owns.
 PREFIXES: dict[str, tuple[str, ...]] = {
     "shares": shares.PREFIXES, "reserves": reserves.PREFIXES, "costs": costs.PREFIXES, "rebuild": rebuild.PREFIXES,
     "pipeline": pipeline.PREFIXES, "commitments": rebuild.COMMITMENT_PREFIXES, "ledger": ledger.PREFIXES,
-    "dataset": dataset.PREFIXES,
+    "dataset": dataset.PREFIXES, "gap": gap.PREFIXES, "buildout": buildout.PREFIXES, "outlook": outlook.PREFIXES,
 }
 
 

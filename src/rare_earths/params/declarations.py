@@ -75,7 +75,7 @@ class Parameter:
     """One adjustable assumption.
 
     ``kind`` selects the check and the wording of errors: ``fraction``, ``money``, ``quantity``,
-    ``years``, ``count``, ``date`` or ``choice``. ``default`` is a value or a zero-argument
+    ``years``, ``duration`` (years, not whole), ``multiplier``, ``count``, ``date`` or ``choice``. ``default`` is a value or a zero-argument
     callable (resolved from the dataset when first needed). ``basis`` says where the default
     comes from; ``sources`` lists the source ids it rests on.
     """
@@ -103,7 +103,8 @@ class Parameter:
     @property
     def allowed(self) -> str:
         """Human wording of what the parameter accepts (used in errors and listings)."""
-        upto = "" if self.maximum is None or self.kind in ("fraction", "years", "count", "date") else f" up to {self.maximum:,.0f}"
+        upto = "" if self.maximum is None or self.kind in ("fraction", "years", "count", "date", "duration", "multiplier") \
+            else f" up to {self.maximum:,.0f}"
         if self.kind == "fraction":
             return f"a fraction between {self.minimum:g} and {self.maximum:g}"
         if self.kind == "money":
@@ -114,6 +115,10 @@ class Parameter:
             return f"a finite, non-negative quantity in {self.unit}{upto}"
         if self.kind == "years":
             return f"a whole number of years between {self.minimum} and {self.maximum}"
+        if self.kind == "duration":
+            return f"a number of years between {self.minimum:g} and {self.maximum:g}"
+        if self.kind == "multiplier":
+            return f"a multiplier between {self.minimum:g} and {self.maximum:g}"
         if self.kind == "count":
             return f"a whole number between {self.minimum} and {self.maximum}"
         if self.kind == "date":
@@ -128,7 +133,7 @@ class Parameter:
         Raises :class:`ParameterError` ``"NAME=VALUE: must be ..."`` otherwise.
         """
         name = self.name
-        if self.kind in ("fraction", "money", "money_positive", "quantity"):
+        if self.kind in ("fraction", "money", "money_positive", "quantity", "duration", "multiplier"):
             minimum = 0.0 if self.minimum is None else self.minimum
             return check_number(name, value, minimum, self.maximum, allowed="must be " + self.allowed,
                                 exclusive_minimum=self.kind == "money_positive")
@@ -186,6 +191,27 @@ class Parameter:
             "sources": list(self.sources),
             "chapters": list(self.chapters),
         }
+
+
+def reference_cancellation_rate() -> float:
+    """Share of the reference class's projects with an outcome that failed (``project_history``)."""
+    from rare_earths.analysis import reference_class
+
+    return reference_class.cancellations(*_tables("project_history"))["rate"]
+
+
+def reference_ramp_up_years() -> float:
+    """Median years to ramp up to nameplate in the reference class (``project_history``)."""
+    from rare_earths.analysis import reference_class
+
+    return float(reference_class.ramp_observations(*_tables("project_history"))["ramp_years"].median())
+
+
+def us_demand_growth_rate() -> float:
+    """Yearly growth implied by the Section 232 report's 'will likely double in the next decade' (``demand``)."""
+    from rare_earths.analysis import supply
+
+    return supply.growth_default(*_tables("demand"))
 
 
 _MONEY_MAX = 1e6  # USD/kg: nothing rare-earth costs a thousand dollars a gram
@@ -285,7 +311,97 @@ _DECLARATIONS = (
     ),
 )
 
-PARAMETERS: dict[str, Parameter] = {p.name: p for p in _DECLARATIONS}
+#: The evidence-based rebuild and the outlook (issue 10).
+_EVIDENCE_DECLARATIONS = (
+    Parameter(
+        "demand_definition", str, "choice", "direct", "",
+        "Which US demand the rebuild and the outlook cover: direct (magnets bought as such, 7,000-10,000 t/yr), "
+        "embedded (direct times embedded_multiplier, for magnets inside imported goods) or us_allies (the magnets "
+        "China exports to the whole world, which the US and its allies would make instead).",
+        ("rebuild", "outlook"),
+        basis="The book's choice: direct demand is the only definition with sources (Adamas, IEEE Spectrum).",
+        sources=("aljazeera_2025_10_adamas", "reex_2025_02_ieee", "adamas_2025_china_magnet_exports_2024"),
+        choices=("direct", "embedded", "us_allies"), example="us_allies",
+    ),
+    Parameter(
+        "embedded_multiplier", float, "multiplier", 2.0, "x",
+        "ASSUMPTION: with demand_definition=embedded, total US magnet demand as a multiple of direct demand. No "
+        "source measures the magnets inside imported goods (USGS calls them significant and leaves them out).",
+        ("rebuild", "outlook"),
+        basis="The book's illustrative assumption; no source found.", minimum=1.0, maximum=20.0, example="3",
+    ),
+    Parameter(
+        "demand_growth_rate", float, "fraction", us_demand_growth_rate, "fraction per year",
+        "Yearly growth of US magnet demand. Default: the Section 232 report's 'will likely double in the next "
+        "decade' (2 ** (1/10) - 1, about 7.2 % a year); Adamas forecasts 8.7 % a year for the world.",
+        ("rebuild", "outlook"),
+        basis="BIS Section 232 report (June 2022), as summarised by Thompson Hine: US consumption to double in a decade.",
+        sources=("thompsonhine_2022_09_232",), minimum=0.0, maximum=1.0, example="0.087",
+    ),
+    Parameter(
+        "supply_scope", str, "choice", "outside_china", "",
+        "Which plants count as supply: outside_china (every plant outside China, allies' included) or "
+        "united_states (plants in the United States only).",
+        ("rebuild", "outlook"),
+        basis="Issue 10: supply outside China against US demand.", choices=("outside_china", "united_states"),
+        example="united_states",
+    ),
+    Parameter(
+        "magnet_plants_make_metal", str, "choice", "no", "",
+        "Whether every magnet plant also makes the NdPr metal its magnets need (MP Materials' Independence makes "
+        "metal and alloy; the evidence states no metal capacity for any magnet plant). 'no' counts only metal "
+        "plants.",
+        ("rebuild", "outlook"),
+        basis="The book's choice: count only capacity the evidence states.", choices=("no", "yes"), example="yes",
+    ),
+    Parameter(
+        "horizon", int, "count", 2035, "year",
+        "Last year of the outlook, and the year whose demand the bottom-up rebuild sizes capacity for.",
+        ("rebuild", "outlook"),
+        basis="Issue 10: the outlook runs to 2035.", minimum=2028, maximum=2060, example="2040",
+    ),
+    Parameter(
+        "delay_scale", float, "multiplier", 1.0, "x",
+        "Multiplier on the delays drawn from the reference class (0: every project starts as announced; 2: twice "
+        "the past delays).",
+        ("outlook",),
+        basis="1: the reference class as it is (project_history).", minimum=0.0, maximum=10.0, example="2",
+    ),
+    Parameter(
+        "cancellation_rate", float, "fraction", reference_cancellation_rate, "fraction",
+        "Probability that a project not yet operating is never built. Default: the reference class's share of "
+        "failures among projects with an outcome (Molycorp's bankruptcy, Lynas's Seadrift); Goldman Sachs expected "
+        "only 2-3 of more than 20 projects outside China to start this decade.",
+        ("outlook",),
+        basis="project_history: failed / (failed + started).", sources=("reviewjournal_2015_06_molycorp",
+                                                                      "theozpost_2025_11_lynas_agm"),
+        minimum=0.0, maximum=1.0, example="0.5",
+    ),
+    Parameter(
+        "ramp_up_years", float, "duration", reference_ramp_up_years, "years",
+        "Years a new plant takes to ramp up linearly to nameplate. Default: the median of the reference class "
+        "(Lynas's LAMP and MP Materials' Stage II, from their output against nameplate).",
+        ("outlook",),
+        basis="project_history: years since start / share of nameplate reached.", sources=("lynas_ar_2015",
+                                                                                          "mp_2026_02_26_fy2025_results"),
+        minimum=0.0, maximum=30.0, example="5",
+    ),
+    Parameter(
+        "draws", int, "count", 20_000, "draws",
+        "Monte Carlo draws of the outlook.",
+        ("outlook",),
+        basis="The book's choice: 20,000 draws give probabilities to within about half a percentage point.",
+        minimum=100, maximum=1_000_000, example="100000",
+    ),
+    Parameter(
+        "seed", int, "count", 2026, "",
+        "Seed of the outlook's random numbers: the same seed gives the same results.",
+        ("outlook",),
+        basis="The book's choice.", minimum=0, maximum=2**32 - 1, example="7",
+    ),
+)
+
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in _DECLARATIONS + _EVIDENCE_DECLARATIONS}
 
 #: Cross-parameter rules: (low, high) pairs that must satisfy low <= high.
 RANGE_PAIRS = (("cost_gap_low", "cost_gap_high"),)
