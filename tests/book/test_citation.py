@@ -26,11 +26,16 @@ def test_references_bib_is_generated_from_the_sources():
 
 
 def test_same_producer_and_year_get_letters_in_date_order():
-    suffixes = year_suffixes(load_table("sources"))
-    assert (suffixes["smm_2025_09_18"], suffixes["smm_2025_12_29"]) == ("a", "b")
+    sources = load_table("sources")
+    suffixes = year_suffixes(sources)
+    # SMM's sources of 2025, in publication order (then id), are lettered a, b, c, ...
+    smm = sources[(sources["producer"] == sources.set_index("source_id").loc["smm_2025_09_18", "producer"])
+                  & (sources["date_published"].dt.year == 2025)].sort_values(["date_published", "source_id"])
+    assert [suffixes[s] for s in smm["source_id"]] == [chr(ord("a") + i) for i in range(len(smm))]
+    assert suffixes["smm_2025_09_18"] < suffixes["smm_2025_12_29"]  # the seeds, in date order
     assert "usgs_mcs_2025_ree" not in suffixes  # alone in its year
     entry = cite("smm_2025_12_29", "bibtex")
-    assert entry.startswith("@misc{smm_2025_12_29,") and "year = {2025b}" in entry
+    assert entry.startswith("@misc{smm_2025_12_29,") and f"year = {{2025{suffixes['smm_2025_12_29']}}}" in entry
 
 
 def test_source_citation_is_the_sources_own_text():

@@ -140,10 +140,16 @@ def _facts_made_by(chapter: str, arg: ast.expr) -> list:
         return book_facts(_literal(chapter, arg.args[0]) if arg.args else BOOK_FACTS)
     if maker == "claim_facts":
         return claim_facts(_literal(chapter, arg.args[0]))
-    if maker == "text_facts":  # a figure module's, imported by name
-        (module,) = {node.module for tree in _trees(chapter) for node in ast.walk(tree)
-                     if isinstance(node, ast.ImportFrom) and any(a.name == "text_facts" for a in node.names)}
-        return importlib.import_module(module).text_facts(resolve({}))
+    # A chapter view's facts (``text_facts``, ``intro_facts as outlook_facts``, ...), imported by name
+    # from a figures module and called with the chapter's parameters (P) or with none.
+    imported = {(a.asname or a.name): (node.module, a.name) for tree in _trees(chapter) for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module.startswith("rare_earths.figures") for a in node.names}
+    if maker in imported:
+        module, name = imported[maker]
+        function = getattr(importlib.import_module(module), name)
+        args = [resolve({})] if [ast.unparse(a) for a in arg.args] == ["P"] else []
+        assert len(args) == len(arg.args), f"{chapter}: {ast.unparse(arg)}: facts are made from P or from nothing"
+        return function(*args)
     raise AssertionError(f"{chapter}: glue_text({ast.unparse(arg)}): this test does not know what it glues")
 
 

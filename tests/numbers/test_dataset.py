@@ -13,9 +13,9 @@ def test_counts_by_hand():
     numbers = {n.id: n for n in compute_numbers({}, domains=["dataset"])}
     assert numbers["dataset.sources"].value == len(load_table("sources"))
     assert numbers["dataset.revisions"].value == len(load_table("revisions"))
-    # Twelve tables, one CSV each in data/: the eleven before 2026 and corrections (the USGS release values
-    # the curated tables correct, with their sources).
-    assert numbers["dataset.tables"].value == len(TABLES) == 12
+    # Eighteen tables, one CSV each in data/: the eleven before 2026, corrections (the USGS release values
+    # the curated tables correct, with their sources) and the six evidence tables of rare_earths.data.evidence.
+    assert numbers["dataset.tables"].value == len(TABLES) == 12 + 6
     assert set(TABLES) == {p.stem for p in DATA.glob("*.csv")}
     assert numbers["dataset.parameters"].value == len(PARAMETERS)
     for name in TABLES:

@@ -18,7 +18,7 @@ from rare_earths.params import ParameterError
 
 
 def test_every_parameter_is_declared_once_and_its_default_passes_its_own_check():
-    names = [p.name for p in D._DECLARATIONS]
+    names = [p.name for p in D.DECLARATIONS]
     assert len(names) == len(set(names)) == len(P.PARAMETERS)  # PARAMETERS would silently keep the last twin
     for p in P.PARAMETERS.values():
         value = p.resolve_default()

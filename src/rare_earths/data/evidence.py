@@ -23,7 +23,7 @@ verbatim copy; ``secondary``: read in press, analyst or aggregator text).
 
 from __future__ import annotations
 
-from rare_earths.data.schema import BOUNDS, Field, ForeignKey, Table, _provenance, _source_fk
+from rare_earths.data.fields import BOUNDS, Field, ForeignKey, Table, _provenance, _source_fk
 
 EVIDENCE_KINDS = ("primary", "secondary")
 CURRENCIES = ("USD", "AUD", "CNY", "EUR", "CAD")
@@ -329,13 +329,3 @@ PUBLISHED_ESTIMATES = Table(
 )
 
 EVIDENCE_TABLES = (PRODUCER_COSTS, PLANT_CAPEX, DEMAND, CONVERSION_FACTORS, PROJECT_HISTORY, PUBLISHED_ESTIMATES)
-
-
-def _register() -> None:
-    from rare_earths.data import schema
-
-    for table in EVIDENCE_TABLES:
-        schema.TABLES.setdefault(table.name, table)
-
-
-_register()

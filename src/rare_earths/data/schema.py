@@ -16,160 +16,12 @@ reserve totals).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-BOUNDS = ("=", ">", ">=", "<", "<=", "~")
-
-STAGES = (
-    "reserves",
-    "resources",
-    "mining",
-    "separation_refining",
-    "metal",
-    "magnets",
-    "us_imports",
-    "finance",
-    "cost",
-    "price",
-    "capacity",
-    "production",
-    "time",
-    "policy",
-    "technology",
-    "grade",
-    "market",
+from rare_earths.data.evidence import EVIDENCE_TABLES
+from rare_earths.data.fields import (  # noqa: F401  (re-exported: the schema's building blocks)
+    BOUNDS, STAGES, BASKETS, VERDICTS, Field, ForeignKey, Table, _source_fk, _provenance, _NOTE,
 )
-
-BASKETS = (
-    "all_ree",  # all rare-earth oxides (USGS REO basis)
-    "magnet_ree",  # Nd, Pr, Dy, Tb (IEA basis)
-    "light_ree",
-    "heavy_ree",
-    "ndpr",
-    "dysprosium",
-    "terbium",
-    "mixed",  # several named elements, no single basket
-    "not_applicable",
-)
-
-VERDICTS = ("confirmed", "approximate", "conflicts", "not_found", "misdated", "mislabelled")
-
-
-@dataclass(frozen=True)
-class Field:
-    """One column: name, Frictionless type, meaning, unit and constraints."""
-
-    name: str
-    type: str  # string | integer | number | boolean | date
-    description: str
-    unit: str | None = None
-    required: bool = False
-    enum: tuple[str, ...] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-    pattern: str | None = None
-
-    def descriptor(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "type": self.type, "description": self.description}
-        if self.type == "date":
-            out["format"] = "%Y-%m-%d"
-        if self.unit:
-            out["unit"] = self.unit
-        constraints: dict[str, Any] = {}
-        if self.required:
-            constraints["required"] = True
-        if self.enum:
-            constraints["enum"] = list(self.enum)
-        if self.minimum is not None:
-            constraints["minimum"] = self.minimum
-        if self.maximum is not None:
-            constraints["maximum"] = self.maximum
-        if self.pattern:
-            constraints["pattern"] = self.pattern
-        if constraints:
-            out["constraints"] = constraints
-        return out
-
-
-@dataclass(frozen=True)
-class ForeignKey:
-    fields: tuple[str, ...]
-    resource: str
-    reference_fields: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    title: str
-    description: str
-    fields: tuple[Field, ...]
-    primary_key: tuple[str, ...]
-    foreign_keys: tuple[ForeignKey, ...] = field(default_factory=tuple)
-
-    @property
-    def path(self) -> str:
-        return f"{self.name}.csv"
-
-    def field(self, name: str) -> Field:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(f"table {self.name!r} has no column {name!r}")
-
-    @property
-    def column_names(self) -> list[str]:
-        return [f.name for f in self.fields]
-
-    def descriptor(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {
-            "fields": [f.descriptor() for f in self.fields],
-            "primaryKey": list(self.primary_key),
-            "missingValues": [""],
-        }
-        if self.foreign_keys:
-            schema["foreignKeys"] = [
-                {"fields": list(fk.fields), "reference": {"resource": fk.resource, "fields": list(fk.reference_fields)}}
-                for fk in self.foreign_keys
-            ]
-        return {
-            "name": self.name,
-            "path": self.path,
-            "profile": "tabular-data-resource",
-            "title": self.title,
-            "description": self.description,
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8",
-            "schema": schema,
-        }
-
-
-def _source_fk(column: str = "source_id") -> ForeignKey:
-    return ForeignKey((column,), "sources", ("source_id",))
-
-
-def _provenance(required_source: bool = True) -> tuple[Field, ...]:
-    """Columns every numeric table carries so a number can be traced to its origin."""
-    return (
-        Field("source_id", "string", "The source this row is taken from (sources.source_id).", required=required_source),
-        Field(
-            "locator",
-            "string",
-            "Where in the source: page, table, section or paragraph.",
-            required=True,
-        ),
-        Field(
-            "source_text",
-            "string",
-            "The sentence or table cell the number came from, as printed by the source.",
-            required=True,
-        ),
-    )
-
-
-_NOTE = Field("note", "string", "Free-text remark: caveats, definitions, why a value was chosen.")
 
 SOURCES = Table(
     name="sources",
@@ -631,6 +483,7 @@ TABLES: dict[str, Table] = {
         EVENTS,
         REVISIONS,
         CORRECTIONS,
+        *EVIDENCE_TABLES,
     )
 }
 
@@ -693,7 +546,3 @@ def data_dictionary(name: str):
         )
     return pd.DataFrame(rows)
 
-
-# The evidence tables (producer_costs, plant_capex, demand, conversion_factors, project_history,
-# published_estimates) are declared in rare_earths.data.evidence, which adds them to TABLES.
-import rare_earths.data.evidence  # noqa: E402,F401  (registers the evidence tables)

@@ -86,7 +86,7 @@ def gap_tested(params: dict) -> charts.Figure:
     band_text = alt.Chart().transform_filter(alt.datum.kind == "band").mark_text(
         align="left", baseline="top", dx=3, dy=2, fontSize=11, color=charts.TEXT_COLOUR).encode(
         x=alt.X("low_usd_per_kg:Q", title=x_title), y=alt.value(0), text=alt.value("seed's 30–40 % above China"))
-    y = alt.Y("label:N", title=None, sort=labels, axis=alt.Axis(labelLimit=330))
+    y = alt.Y("label:N", title=None, sort=labels, axis=alt.Axis(labelLimit=200))
     bars = alt.Chart().transform_filter(alt.datum.kind == "estimate").mark_bar(height=10).encode(
         x=alt.X("low_usd_per_kg:Q", title=x_title), x2="high_usd_per_kg:Q", y=y, color=colour,
         stroke=alt.when(alt.datum.group == "china_implied").then(alt.value("#000000")).otherwise(alt.value(None)),
@@ -146,7 +146,7 @@ def capex_data() -> pd.DataFrame:
 def capex_gap(params: dict) -> charts.Figure:
     data = capex_data()
     x_title = charts.axis_title("Capital cost per tonne of annual capacity", "USD thousand per t/yr")
-    y = alt.Y("plant:N", title=None, sort=list(data["plant"]), axis=alt.Axis(labelLimit=400))
+    y = alt.Y("plant:N", title=None, sort=list(data["plant"]), axis=alt.Axis(labelLimit=200))
     enc = charts.china_emphasis("country", "bar")
     bars = alt.Chart().mark_bar(height=10).encode(
         x=alt.X("low_usd_k_per_t:Q", title=x_title, scale=alt.Scale(zero=True)), x2="high_usd_k_per_t:Q", y=y,

@@ -134,7 +134,7 @@ def build(ctx: Context) -> list[KeyNumber]:
                          f"US magnet demand in {int(r.years[yi])} ({p['demand_definition']}; median and 10th–90th "
                          "percentile of the draws)", "base demand drawn uniformly between its ends, grown at "
                          f"{p['demand_growth_rate']:.4f} a year", s.demand.sources,
-                         ("demand_definition", "embedded_multiplier", "demand_growth_rate"),
+                         ("demand_definition", "embedded_multiplier", "demand_growth_rate", "draws", "seed"),
                          low=float(r.demand[0, 3, yi]), high=float(r.demand[2, 3, yi]), chapters=CHAPTER, decimals=0))
     return out
 

@@ -222,14 +222,14 @@ _DECLARATIONS = (
     Parameter(
         "cost_gap_low", float, "fraction", 0.30, "fraction",
         "Low end of the US cost disadvantage in rare-earth separation (0.30 = US costs 30 % more than China's).",
-        ("cost-gap", "claims", "intro"),
+        ("cost-gap", "intro"),
         basis="The seed article's '30–40% higher' (SMM, 2025-09-18); no authority gives a figure.",
         sources=("smm_2025_09_18",), minimum=FRACTION_MIN, maximum=FRACTION_MAX, example="0.25",
     ),
     Parameter(
         "cost_gap_high", float, "fraction", 0.40, "fraction",
         "High end of the US cost disadvantage in rare-earth separation (0.40 = 40 % more).",
-        ("cost-gap", "claims", "intro"),
+        ("cost-gap", "intro"),
         basis="The seed article's '30–40% higher' (SMM, 2025-09-18); no authority gives a figure.",
         sources=("smm_2025_09_18",), minimum=FRACTION_MIN, maximum=FRACTION_MAX, example="0.5",
     ),
@@ -253,7 +253,7 @@ _DECLARATIONS = (
     Parameter(
         "market_price_usd_per_kg", float, "money", lambda: usgs_ndpr_average_price(2024), "USD/kg NdPr oxide",
         "The NdPr oxide market price the floor is compared with. Default: the USGS 2024 annual average.",
-        ("cost-gap", "claims"),
+        ("cost-gap",),
         basis="USGS MCS 2026, NdPr oxide annual average price 2024 (Argus): USD 55/kg.",
         sources=("usgs_mcs_2026_ree",), maximum=_MONEY_MAX, example="69",
     ),
@@ -274,14 +274,14 @@ _DECLARATIONS = (
     Parameter(
         "rebuild_total_usd_bn", float, "money_positive", 200.0, "USD bn",
         "Investment needed to rebuild a complete non-Chinese rare-earth chain (the article says 'over $200 billion').",
-        ("rebuild", "claims", "intro"),
+        ("rebuild", "intro"),
         basis="The seed article (SMM, 2025-09-18); not found in authoritative sources: the article's estimate.",
         sources=("smm_2025_09_18",), maximum=_BN_MAX, example="300",
     ),
     Parameter(
         "rebuild_years", int, "years", 15, "years",
         "Years the rebuild takes (the article says 15).",
-        ("rebuild", "claims", "intro"),
+        ("rebuild", "intro"),
         basis="The seed article (SMM, 2025-09-18); not found in authoritative sources: the article's estimate.",
         sources=("smm_2025_09_18",), minimum=1, maximum=100, example="20",
     ),
@@ -299,7 +299,7 @@ _DECLARATIONS = (
         "The date at which money is counted and promises are judged. Default: the date the data was "
         "checked to (data/checked.json), so the book gives the same numbers whatever the day it is built; "
         "set it to judge the same data on another date.",
-        ("rebuild", "pipeline", "claims"),
+        ("rebuild", "pipeline"),
         basis="The data's own date: the day through which its sources were searched.", minimum=DATE_MIN,
         maximum=DATE_MAX, example="2026-06-30",
     ),
@@ -318,7 +318,7 @@ _EVIDENCE_DECLARATIONS = (
         "Which US demand the rebuild and the outlook cover: direct (magnets bought as such, 7,000-10,000 t/yr), "
         "embedded (direct times embedded_multiplier, for magnets inside imported goods) or us_allies (the magnets "
         "China exports to the whole world, which the US and its allies would make instead).",
-        ("rebuild", "outlook"),
+        ("rebuild", "outlook", "claims"),
         basis="The book's choice: direct demand is the only definition with sources (Adamas, IEEE Spectrum).",
         sources=("aljazeera_2025_10_adamas", "reex_2025_02_ieee", "adamas_2025_china_magnet_exports_2024"),
         choices=("direct", "embedded", "us_allies"), example="us_allies",
@@ -327,14 +327,14 @@ _EVIDENCE_DECLARATIONS = (
         "embedded_multiplier", float, "multiplier", 2.0, "x",
         "ASSUMPTION: with demand_definition=embedded, total US magnet demand as a multiple of direct demand. No "
         "source measures the magnets inside imported goods (USGS calls them significant and leaves them out).",
-        ("rebuild", "outlook"),
+        ("rebuild", "outlook", "claims"),
         basis="The book's illustrative assumption; no source found.", minimum=1.0, maximum=20.0, example="3",
     ),
     Parameter(
         "demand_growth_rate", float, "fraction", us_demand_growth_rate, "fraction per year",
         "Yearly growth of US magnet demand. Default: the Section 232 report's 'will likely double in the next "
         "decade' (2 ** (1/10) - 1, about 7.2 % a year); Adamas forecasts 8.7 % a year for the world.",
-        ("rebuild", "outlook"),
+        ("rebuild", "outlook", "claims"),
         basis="BIS Section 232 report (June 2022), as summarised by Thompson Hine: US consumption to double in a decade.",
         sources=("thompsonhine_2022_09_232",), minimum=0.0, maximum=1.0, example="0.087",
     ),
@@ -342,7 +342,7 @@ _EVIDENCE_DECLARATIONS = (
         "supply_scope", str, "choice", "outside_china", "",
         "Which plants count as supply: outside_china (every plant outside China, allies' included) or "
         "united_states (plants in the United States only).",
-        ("rebuild", "outlook"),
+        ("rebuild", "outlook", "claims"),
         basis="Issue 10: supply outside China against US demand.", choices=("outside_china", "united_states"),
         example="united_states",
     ),
@@ -351,13 +351,13 @@ _EVIDENCE_DECLARATIONS = (
         "Whether every magnet plant also makes the NdPr metal its magnets need (MP Materials' Independence makes "
         "metal and alloy; the evidence states no metal capacity for any magnet plant). 'no' counts only metal "
         "plants.",
-        ("rebuild", "outlook"),
+        ("rebuild", "outlook", "claims"),
         basis="The book's choice: count only capacity the evidence states.", choices=("no", "yes"), example="yes",
     ),
     Parameter(
         "horizon", int, "count", 2035, "year",
         "Last year of the outlook, and the year whose demand the bottom-up rebuild sizes capacity for.",
-        ("rebuild", "outlook"),
+        ("rebuild", "outlook", "claims"),
         basis="Issue 10: the outlook runs to 2035.", minimum=2028, maximum=2060, example="2040",
     ),
     Parameter(
@@ -401,7 +401,9 @@ _EVIDENCE_DECLARATIONS = (
     ),
 )
 
-PARAMETERS: dict[str, Parameter] = {p.name: p for p in _DECLARATIONS + _EVIDENCE_DECLARATIONS}
+#: Every declaration, in the order `rare-earths params` lists them.
+DECLARATIONS: tuple[Parameter, ...] = _DECLARATIONS + _EVIDENCE_DECLARATIONS
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in DECLARATIONS}
 
 #: Cross-parameter rules: (low, high) pairs that must satisfy low <= high.
 RANGE_PAIRS = (("cost_gap_low", "cost_gap_high"),)
