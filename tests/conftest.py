@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from support import DATA
+from support import DATA, FIRST_DAY, build_book
 
 
 @pytest.fixture
@@ -16,3 +16,11 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """The whole real book built once per test session into a scratch folder (never into _build/).
+
+    Shared: every test that reads the built site (pages, browser checks) uses this one build."""
+    return build_book(tmp_path_factory.mktemp("book"), FIRST_DAY)

@@ -47,3 +47,19 @@ def assert_problem_named(lines: list[str], file: str, column: str, line: int | N
     pattern = re.escape(file) + (rf":{line}:" if line else r"(:\d+)?:") + rf" column '{re.escape(column)}':"
     hits = [l for l in lines if re.match(pattern, l) and (text is None or text in l)]
     assert hits, f"no line names {file} / {column} / {text!r} in:\n" + "\n".join(lines)
+
+#: Two build days: the book must come out the same on both, apart from its "built" date.
+FIRST_DAY, LATER_DAY = "1798070400", "1830297600"  # 2026-12-24 and 2028-01-01 (SOURCE_DATE_EPOCH)
+
+
+def build_book(out: Path, epoch: str) -> Path:
+    """The product build of the real book (python -m rare_earths.build) into ``out``, strict."""
+    env = dict(os.environ, SOURCE_DATE_EPOCH=epoch)
+    result = subprocess.run(
+        [sys.executable, "-m", "rare_earths.build", "--path-output", str(out), str(ROOT)],
+        capture_output=True, text=True, timeout=1800, env=env,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"strict build failed:\n{log[-6000:]}"
+    assert not re.search(r"WARNING:", log), f"build printed warnings:\n{log[-6000:]}"
+    return out / "_build" / "html"

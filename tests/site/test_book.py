@@ -10,34 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT
+from support import FIRST_DAY, LATER_DAY, ROOT, build_book
 
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
-
-
-#: Two build days: the book must come out the same on both, apart from its "built" date.
-FIRST_DAY, LATER_DAY = "1798070400", "1830297600"  # 2026-12-24 and 2028-01-01 (SOURCE_DATE_EPOCH)
-
-
-def build_book(out: Path, epoch: str) -> Path:
-    """The product build of the real book (python -m rare_earths.build) into ``out``, strict."""
-    import os
-
-    env = dict(os.environ, SOURCE_DATE_EPOCH=epoch)
-    result = subprocess.run(
-        [sys.executable, "-m", "rare_earths.build", "--path-output", str(out), str(ROOT)],
-        capture_output=True, text=True, timeout=1800, env=env,
-    )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, f"strict build failed:\n{log[-6000:]}"
-    assert not re.search(r"WARNING:", log), f"build printed warnings:\n{log[-6000:]}"
-    return out / "_build" / "html"
-
-
-@pytest.fixture(scope="session")
-def built_book(tmp_path_factory) -> Path:
-    """Build the whole book once per test session into a scratch folder (never into _build/)."""
-    return build_book(tmp_path_factory.mktemp("book"), FIRST_DAY)
 
 
 def _pages_without_build_date(site: Path) -> dict[str, str]:
