@@ -124,9 +124,18 @@ class Context:
     data: object = None
     _tables: dict = field(default_factory=dict)
 
+    _derived: dict = field(default_factory=dict)
+
     def table(self, name: str) -> pd.DataFrame:
         if name not in self._tables:
             from rare_earths.data.load import load_table
 
             self._tables[name] = load_table(name, self.data)
         return self._tables[name]
+
+    def derived(self, key: tuple, make):
+        """``make()``, computed once per context: what two domains both derive from the same tables
+        and parameters (the build-out setting read by buildout and outlook) is assembled once."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]
