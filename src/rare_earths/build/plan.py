@@ -364,12 +364,22 @@ def make_plan(settings: Settings, manifest: dict, force: bool = False) -> Plan:
     A notebook is up to date only when its code, the environment, the data folder in use and
     every file it read are as recorded, and the cache record it was stored in is intact (its
     notebook readable and byte for byte what was stored); a damaged record is discarded."""
-    import nbformat
-
     env = environment_fingerprint()
     data = data_folder()
     notes: list[str] = []
     cache = _open_cache(settings, notes)
+    try:
+        return _plan(settings, manifest, force, env, data, notes, cache)
+    except _CacheCleared:
+        notes.append(f"{_short(str(settings.jupyter_cache), settings.book)}: a damaged record could not be "
+                     "removed on its own, so the execution cache is cleared; every notebook re-executes")
+        cache.clear_cache()
+        return _plan(settings, {"notebooks": {}}, force, env, data, notes, _open_cache(settings, notes))
+
+
+def _plan(settings: Settings, manifest: dict, force: bool, env: str, data: str, notes: list[str], cache) -> Plan:
+    import nbformat
+
     documents = toc_documents(settings.book)
     jobs, cached, skipped = [], [], []
     for docname, path in documents:
@@ -426,12 +436,16 @@ def _record_problem(cache, nb, entry: dict, rel: str, notes: list[str]) -> str |
         problem = f"unreadable: {type(err).__name__}"
     if problem is None:
         return None
+    notes.append(f"{rel}: its execution cache record is damaged ({problem}): discarded")
     try:
         cache.remove_cache(record.pk)
-    except Exception:  # noqa: BLE001 - half-deleted already; storing the new record replaces it
-        pass
-    notes.append(f"{rel}: its execution cache record is damaged ({problem}): discarded")
+    except Exception:  # noqa: BLE001 - jupyter-cache cannot remove a record whose notebook is gone
+        raise _CacheCleared(f"{rel}: record {record.pk}") from None
     return f"execution cache record damaged ({problem})"
+
+
+class _CacheCleared(Exception):
+    """A damaged record jupyter-cache cannot remove by itself: the whole cache is cleared."""
 
 
 def _short(path: str, book: Path) -> str:
