@@ -7,8 +7,11 @@ and Altair already imported) or started afresh. What the notebook depended on is
 inside its kernel by an audit hook (file opens) and a final look at ``sys.modules``, both run as
 silent requests that add nothing to the notebook. Each success is stored in the jupyter-cache
 (its public API), replacing older records of the same notebook, and its dependency key is
-recorded in the manifest; a file that changed while the notebook ran is recorded as unknown, so
-the next build executes the notebook again rather than trusting a stale page.
+recorded in the manifest with the digests the kernel took when it read each file, checked again
+after storing: a file that differs by then (edited while the notebook ran) is recorded as stale,
+so the next build executes the notebook again rather than trusting a stale page.
+:meth:`Executor.cancel` (SIGINT, SIGTERM) starts no further notebook and cancels the running
+ones, whose kernels are then shut down.
 
 When a render runs at the same time (:mod:`rare_earths.build.render`), each finished notebook is
 announced in the sync folder (``<docname>.done`` or ``<docname>.failed``), where the book's

@@ -3,8 +3,10 @@
 A notebook's *dependency key* hashes jupyter-cache's own hash of its code cells (with their
 metadata and the kernelspec), the content of every file it depended on when it last ran
 (every book or ``rare_earths`` module it imported, every file it opened for reading under the
-book, the package or ``RARE_EARTHS_DATA``, recorded inside the kernel by an audit hook), and the
-Python version with the installed distributions. Keys live in ``_build/.rare_earths_deps.json``.
+book, the package or ``RARE_EARTHS_DATA``, each hashed inside the kernel by an audit hook when
+first opened), the data folder in use, and the Python version with the installed distributions.
+It is up to date only while its jupyter-cache record is intact. Keys live in
+``_build/.rare_earths_deps.json``; a damaged manifest or cache record is discarded, saying so.
 """
 
 from __future__ import annotations
