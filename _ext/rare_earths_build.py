@@ -9,7 +9,9 @@ events only:
   their source did not change (their notebook re-executed, so their outputs did);
 * ``source-read``: before a page listed under ``pending`` is parsed (and myst-nb looks its
   notebook up in the execution cache), wait until the build announces it (``<docname>.done``);
-  ``<docname>.failed`` stops the build with the notebook's error.
+  ``<docname>.failed`` stops the build with the notebook's error;
+* ``build-finished``: list the ``rare_earths`` package modules the render imported (the other
+  extensions call the package) in ``render-modules.json``, so the build re-renders when one changes.
 """
 
 from __future__ import annotations
@@ -69,7 +71,22 @@ def wait_for_notebook(app: Sphinx, docname: str, source: list[str]) -> None:
         time.sleep(0.02)
 
 
+def record_modules(app: Sphinx, exception) -> None:
+    plan = _plan(app)
+    if plan is None or exception is not None:
+        return
+    import sys
+
+    files = sorted({os.path.abspath(m.__file__) for name, m in list(sys.modules.items())
+                    if (name == "rare_earths" or name.startswith("rare_earths.")) and isinstance(getattr(m, "__file__", None), str)})
+    target = plan["folder"] / "render-modules.json"
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps(files), encoding="utf-8")
+    os.replace(tmp, target)
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("env-get-outdated", reread)
     app.connect("source-read", wait_for_notebook)
+    app.connect("build-finished", record_modules)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

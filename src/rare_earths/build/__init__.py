@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -58,11 +59,13 @@ import time
 from pathlib import Path
 
 from rare_earths.build.execute import Executor, default_jobs
+from rare_earths.build.interrupt import Interrupted, StopSignals
 from rare_earths.build.plan import (
-    BuildError, load_manifest, make_plan, read_settings, save_manifest, toc_documents,  # noqa: F401  (public face)
+    BuildError, file_digest, load_manifest, make_plan, read_settings, save_manifest, toc_documents,  # noqa: F401
 )
 from rare_earths.build.render import (
-    config_fingerprint, glue_dependents, source_fingerprint, start_jupyter_book, write_sync_plan,
+    config_fingerprint, damaged_outputs, glue_dependents, output_digests, render_modules, source_fingerprint,
+    start_jupyter_book, stop_render, write_sync_plan,
 )
 
 PROG = "build"
@@ -90,12 +93,16 @@ def build(
     report: dict | None = None,
     pipeline: bool = True,
     fork: bool = True,
+    stop: StopSignals | None = None,
 ) -> dict:
     """Run the whole build; returns the report (see the module docstring). Raises BuildError.
 
     ``report`` (a dict) is filled in place, so it is complete also when BuildError is raised.
     ``pipeline``: start rendering while notebooks execute (else execute first, then render).
     ``fork``: fork kernels from a process with pandas and Altair imported (:mod:`rare_earths.build.kernels`).
+    ``stop``: the open :class:`~rare_earths.build.interrupt.StopSignals` of the caller; on SIGINT or
+    SIGTERM no further notebook starts, the running ones' kernels and the render are killed, the
+    notebooks stored so far are kept, and :class:`~rare_earths.build.interrupt.Interrupted` is raised.
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -108,6 +115,8 @@ def build(
     if not (book / "_toc.yml").is_file():
         raise BuildError(f"no _toc.yml in {book}")
     settings = read_settings(book, path_output.resolve() if path_output else None)
+    if os.environ.get("RARE_EARTHS_DATA"):  # absolute, so kernels (cwd chapters/) and the render read the same folder
+        os.environ["RARE_EARTHS_DATA"] = str(Path(os.environ["RARE_EARTHS_DATA"]).resolve())
     report = report if report is not None else {}
     report.update({"executed": [], "cached": [], "failed": [], "skipped": [], "reasons": {},
                    "render": "none", "seconds": timings})
@@ -127,10 +136,11 @@ def build(
                 raise BuildError(f"jupyter-book build failed (exit {rc})")
         return finish()
 
-    manifest = load_manifest(settings)
+    notes: list[str] = []
+    manifest = load_manifest(settings, notes)
     plan = make_plan(settings, manifest, force=force)
     timings["plan"] = round(time.perf_counter() - t0, 3)
-    for note in plan.notes:
+    for note in notes + plan.notes:
         log(note)
     listed = {p.relative_to(book).as_posix() for _, p in plan.documents}
     for rel in [r for r in manifest["notebooks"] if r not in listed]:  # no longer in the toc
@@ -143,6 +153,8 @@ def build(
         report["dry_run"] = True
         return finish()
 
+    stop = stop or StopSignals(install=False)
+    stop.check()
     n = jobs or default_jobs()
     if plan.jobs:
         log(f"executing {len(plan.jobs)} notebook(s) on {min(n, len(plan.jobs))} worker(s); "
@@ -151,10 +163,17 @@ def build(
         log(f"all {len(plan.cached)} notebook(s) up to date")
     sync = Path(tempfile.mkdtemp(prefix="rare-earths-build-")) if (render and plan.jobs and pipeline) else None
     executor = Executor(plan, manifest, n, log, fork, sync)
+    render_process: list = []  # the jupyter-book child, once started
+
+    def halt() -> None:  # called from the signal handler: stop everything at once
+        executor.cancel()
+        for process in render_process:
+            stop_render(process)
 
     def collect() -> None:
         results = executor.join()
         timings["execute"] = round(time.perf_counter() - t_exec, 3)
+        stop.check()
         ok = [r for r in results if r.error is None]
         failed = [r for r in results if r.error is not None]
         report["executed"] = sorted(r.job.rel for r in ok)
@@ -169,10 +188,12 @@ def build(
                 print(f"{PROG}: error: {r.error}", file=sys.stderr)
             raise BuildError(f"{len(failed)} notebook(s) failed: {', '.join(report['failed'])}")
 
+    stop.on_stop(halt)
     t_exec = time.perf_counter()
+    render_sync = None
     try:
         if sync is None:
-            executor.run()
+            executor.start()
             collect()
             if not render:
                 return finish()
@@ -184,7 +205,16 @@ def build(
         config_fp = config_fingerprint(book, plan.env)
         executing = {j.docname for j in plan.jobs}
         source_fp = source_fingerprint(book, exclude)  # before rendering: edits made meanwhile count next time
-        if full or not state.get("ok") or state.get("config") != config_fp or not (settings.html_dir / "index.html").is_file():
+        damaged = damaged_outputs(settings.html_dir, state.get("outputs") or {})
+        changed_modules = [p for p, d in (state.get("modules") or {}).items() if file_digest(p) != d]
+        if damaged:
+            shown = ", ".join(damaged[:4]) + (f" and {len(damaged) - 4} more" if len(damaged) > 4 else "")
+            log(f"output pages missing or edited since the last render ({shown}): re-rendering in full")
+        if changed_modules:
+            log(f"package modules the render uses changed ({', '.join(Path(p).name for p in changed_modules[:4])}): "
+                "re-rendering in full")
+        if (full or damaged or changed_modules or not state.get("ok") or state.get("config") != config_fp
+                or not (settings.html_dir / "index.html").is_file()):
             mode = "full"
         elif not executing and state.get("fingerprint") == _render_fingerprint(source_fp, manifest, config_fp):
             mode = "skipped"
@@ -201,29 +231,41 @@ def build(
         save_manifest(settings, manifest)
         render_sync = sync or Path(tempfile.mkdtemp(prefix="rare-earths-build-"))
         write_sync_plan(render_sync, executing if sync is not None else set(), reread if mode == "incremental" else set())
+        stop.check()
         if sync is not None:
             executor.start()
         t = time.perf_counter()
         process = start_jupyter_book(book, path_output, mode == "full", render_sync, quiet)
+        render_process.append(process)
+        if stop.stopped:  # a signal between the check and the start
+            stop_render(process)
         try:
             rc = process.wait()
         finally:
             if process.poll() is None:  # interrupted: stop the render with us
-                process.kill()
-                process.wait()
+                stop_render(process)
+        stop.check()
         timings["render"] = round(time.perf_counter() - t, 3)
         if sync is not None:
             collect()  # raises when a notebook failed (the render then stopped at it)
-        if render_sync is not sync:
-            shutil.rmtree(render_sync, ignore_errors=True)
         if rc:
             raise BuildError(f"jupyter-book build failed (exit {rc}); see the messages above")
-        state.update(ok=True, config=config_fp, fingerprint=_render_fingerprint(source_fp, manifest, config_fp))
+        state.update(ok=True, config=config_fp, fingerprint=_render_fingerprint(source_fp, manifest, config_fp),
+                     outputs=output_digests(settings.html_dir), modules=render_modules(render_sync))
         save_manifest(settings, manifest)
         return finish()
+    except Interrupted as err:
+        halt()
+        executor.join(timeout=30)
+        # What was stored before the signal is valid and kept; the pages are not in step with it.
+        manifest["render"]["ok"] = False
+        save_manifest(settings, manifest)
+        report["interrupted"] = err.name
+        report["executed"] = sorted(r.job.rel for r in executor.results if r.error is None)
+        raise
     finally:
-        if sync is not None:
-            shutil.rmtree(sync, ignore_errors=True)
+        for folder in {sync, render_sync} - {None}:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -248,13 +290,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--jobs must be at least 1")
     report: dict = {}
     code = 0
-    try:
-        build(Path(args.book), args.path_output, args.jobs, args.force, args.full,
-              not args.no_render, args.dry_run, args.quiet, report, not args.no_pipeline, not args.no_fork)
-    except BuildError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        report["error"] = str(err)
-        code = 1
+    with StopSignals() as stop:
+        try:
+            build(Path(args.book), args.path_output, args.jobs, args.force, args.full,
+                  not args.no_render, args.dry_run, args.quiet, report, not args.no_pipeline, not args.no_fork, stop)
+        except BuildError as err:
+            print(f"{PROG}: error: {err}", file=sys.stderr)
+            report["error"] = str(err)
+            code = 1
+        except Interrupted as err:
+            print(f"{PROG}: interrupted ({err.name}): running notebooks and the render stopped, their kernels killed; "
+                  f"{len(report.get('executed', []))} notebook(s) finished before are kept, the rest execute next build",
+                  file=sys.stderr)
+            code = err.code
     if args.dry_run and report and not args.report:
         for rel, why in report["reasons"].items():
             print(f"{rel}: {why}")

@@ -7,8 +7,11 @@ and Altair already imported) or started afresh. What the notebook depended on is
 inside its kernel by an audit hook (file opens) and a final look at ``sys.modules``, both run as
 silent requests that add nothing to the notebook. Each success is stored in the jupyter-cache
 (its public API), replacing older records of the same notebook, and its dependency key is
-recorded in the manifest; a file that changed while the notebook ran is recorded as unknown, so
-the next build executes the notebook again rather than trusting a stale page.
+recorded in the manifest with the digests the kernel took when it read each file, checked again
+after storing: a file that differs by then (edited while the notebook ran) is recorded as stale,
+so the next build executes the notebook again rather than trusting a stale page.
+:meth:`Executor.cancel` (SIGINT, SIGTERM) starts no further notebook and cancels the running
+ones, whose kernels are then shut down.
 
 When a render runs at the same time (:mod:`rare_earths.build.render`), each finished notebook is
 announced in the sync folder (``<docname>.done`` or ``<docname>.failed``), where the book's
@@ -31,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from rare_earths.build.plan import (
-    _TRACE_INSTALL, _TRACE_REPORT, BuildError, Job, Plan, Settings, dependency_key, file_digest, tracked_roots,
+    _TRACE_INSTALL, _TRACE_REPORT, STALE, BuildError, Job, Plan, Settings, dependency_key, file_digest, record_digest,
+    tracked_roots,
 )
 
 
@@ -40,7 +44,8 @@ class Result:
     job: Job
     nb: Any = None
     seconds: float = 0.0
-    deps: list[str] = field(default_factory=list)
+    deps: dict[str, str | None] = field(default_factory=dict)  # path -> sha256 when the kernel read it
+    modules: set[str] = field(default_factory=set)  # deps hashed after the last cell (imported before the trace)
     writes: list[str] = field(default_factory=list)
     error: str | None = None
     started_ns: int = 0
@@ -115,7 +120,8 @@ async def execute_notebook(job: Job, settings: Settings, roots, excluded, server
             if expr.get("status") != "ok":
                 raise BuildError(f"{job.rel}: could not read the dependency trace from the kernel: {expr.get('evalue', expr)}")
             trace = json.loads(ast.literal_eval(expr["data"]["text/plain"]))
-            result.deps = sorted(set(trace["reads"]) | set(trace["modules"]))
+            result.deps = {**trace["modules"], **trace["reads"]}
+            result.modules = set(trace["modules"]) - set(trace["reads"])
             result.writes = trace["writes"]
             result.nb = nb
         finally:
@@ -163,6 +169,21 @@ class Executor:
         self._thread: threading.Thread | None = None
         self.crash: BaseException | None = None
         self.stale: list[str] = []  # dependencies that changed while their notebook ran
+        self.cancelled = False
+        self.running: set[str] = set()  # notebooks executing now
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task | None = None
+
+    def cancel(self) -> None:
+        """Stop (from any thread, a signal handler too): no further notebook starts, the running
+        ones are cancelled, which kills their kernels; what was stored already stays stored."""
+        self.cancelled = True
+        loop, task = self._loop, self._task
+        if loop is not None and task is not None:
+            try:
+                loop.call_soon_threadsafe(task.cancel)
+            except RuntimeError:  # the loop has closed: nothing is running
+                pass
 
     def _store(self, cache, res: Result) -> None:
         from jupyter_cache.base import CacheBundleIn
@@ -176,13 +197,17 @@ class Executor:
             if old.uri == uri and old.pk != record.pk:
                 cache.remove_cache(old.pk)
         deps = {}
-        for p in res.deps:
-            try:
-                changed = os.stat(p).st_mtime_ns >= res.started_ns
-            except OSError:
-                changed = False
-            # Edited while the notebook ran: what it read is unknown, so the next build re-executes it.
-            deps[p] = None if changed else file_digest(p)
+        for p, read in sorted(res.deps.items()):
+            now = file_digest(p)
+            # Re-checked after storing: a file that differs from what the kernel read (edited while
+            # the notebook ran) is recorded as stale, so the next build re-executes the notebook.
+            changed = now != read
+            if p in res.modules and not changed:  # hashed after the last cell: also check its time
+                try:
+                    changed = os.stat(p).st_mtime_ns >= res.started_ns
+                except OSError:
+                    changed = False
+            deps[p] = STALE if changed else now
             if changed:
                 self.stale.append(f"{job.rel}: {p}")
         self.manifest["notebooks"][job.rel] = {
@@ -192,6 +217,8 @@ class Executor:
             "deps": deps,
             "writes": res.writes,
             "cache_pk": record.pk,
+            "record": record_digest(cache, record.pk),
+            "data": plan.data,
             "seconds": round(res.seconds, 3),
         }
 
@@ -206,6 +233,9 @@ class Executor:
     async def _run_all(self) -> None:
         from jupyter_cache import get_cache
 
+        self._loop, self._task = asyncio.get_running_loop(), asyncio.current_task()
+        if self.cancelled:
+            return
         settings = self.plan.settings
         roots, excluded = tracked_roots(settings)
         cache = get_cache(str(settings.jupyter_cache))
@@ -218,8 +248,14 @@ class Executor:
 
         async def worker(job: Job):
             async with sem:
+                if self.cancelled:  # stopping: start nothing new
+                    return
                 self.log(f"executing {job.rel} ({job.reason})")
-                res = await execute_notebook(job, settings, roots, excluded, server, spec_folder)
+                self.running.add(job.rel)
+                try:
+                    res = await execute_notebook(job, settings, roots, excluded, server, spec_folder)
+                finally:
+                    self.running.discard(job.rel)
             if res.error is None:
                 try:
                     self._store(cache, res)
@@ -236,21 +272,21 @@ class Executor:
         import nbclient  # noqa: F401
 
         server = None
-        if self.fork:
-            from rare_earths.build.kernels import ForkServer
-
-            server = ForkServer().start()
-            # Every kernel comes from the server, so nothing can start before it is ready anyway.
-            problem = await asyncio.get_running_loop().run_in_executor(None, server.wait_ready)
-            if problem:
-                self.log(f"{problem}: starting kernels afresh")
-                server.stop()
-                server = None
         try:
+            if self.fork:
+                from rare_earths.build.kernels import ForkServer
+
+                server = ForkServer().start()
+                # Every kernel comes from the server, so nothing can start before it is ready anyway.
+                problem = await asyncio.get_running_loop().run_in_executor(None, server.wait_ready)
+                if problem:
+                    self.log(f"{problem}: starting kernels afresh")
+                    server.stop()
+                    server = None
             await asyncio.gather(*(worker(j) for j in ordered))
         finally:
             if server is not None:
-                server.stop()
+                server.stop()  # also kills a kernel forked for a notebook that was cancelled meanwhile
             import shutil
 
             shutil.rmtree(spec_folder, ignore_errors=True)
@@ -259,20 +295,27 @@ class Executor:
         try:
             if self.plan.jobs:
                 asyncio.run(self._run_all())
+        except asyncio.CancelledError:
+            if not self.cancelled:
+                self.crash = RuntimeError("execution was cancelled")
         except BaseException as err:  # noqa: BLE001 - re-raised by join()
             self.crash = err
+        finally:
+            self._loop = self._task = None
+        if self.crash is not None or self.cancelled:
+            why = "the build was interrupted" if self.cancelled else f"executor crashed: {type(self.crash).__name__}: {self.crash}"
             for job in self.plan.jobs:  # a render waiting for these must not wait forever
                 if not any(r.job is job for r in self.results):
-                    self._announce(job, f"executor crashed: {type(err).__name__}: {err}")
+                    self._announce(job, why)
         return self.results
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="rare-earths-executor", daemon=True)
         self._thread.start()
 
-    def join(self) -> list[Result]:
+    def join(self, timeout: float | None = None) -> list[Result]:
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(timeout)
         if self.crash is not None:
             raise BuildError(f"executor crashed: {type(self.crash).__name__}: {self.crash}") from self.crash
         return self.results

@@ -274,6 +274,7 @@ class ForkServer:
         self._ready = threading.Event()
         self._error: str | None = None
         self.token: str | None = None
+        self._launches: list[Launch] = []  # every kernel forked, so stop() leaves none behind
 
     def start(self) -> "ForkServer":
         """Start the server; returns at once (its imports run while the caller goes on)."""
@@ -327,12 +328,25 @@ class ForkServer:
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        return Launch(ForkedProcess(pid), info, folder)
+        launch = Launch(ForkedProcess(pid), info, folder)
+        self._launches.append(launch)
+        return launch
 
     def stop(self) -> None:
         """Stop the server (kernels it forked are stopped by their managers, not here)."""
         if self.token:
             unregister_launcher(self.token)
+        # A kernel whose manager was cancelled before it took the kernel over (an interrupted
+        # build) is stopped here; for the others this finds them stopped and cleaned up already.
+        launches, self._launches = self._launches, []
+        for launch in launches:
+            try:
+                if launch.process.poll() is None:
+                    launch.process.kill()
+                    launch.process.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            launch.cleanup()
         proc, self._proc = self._proc, None
         if proc is None:
             return

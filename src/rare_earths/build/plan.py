@@ -3,8 +3,10 @@
 A notebook's *dependency key* hashes jupyter-cache's own hash of its code cells (with their
 metadata and the kernelspec), the content of every file it depended on when it last ran
 (every book or ``rare_earths`` module it imported, every file it opened for reading under the
-book, the package or ``RARE_EARTHS_DATA``, recorded inside the kernel by an audit hook), and the
-Python version with the installed distributions. Keys live in ``_build/.rare_earths_deps.json``.
+book, the package or ``RARE_EARTHS_DATA``, each hashed inside the kernel by an audit hook when
+first opened), the data folder in use, and the Python version with the installed distributions.
+It is up to date only while its jupyter-cache record is intact. Keys live in
+``_build/.rare_earths_deps.json``; a damaged manifest or cache record is discarded, saying so.
 """
 
 from __future__ import annotations
@@ -23,24 +25,36 @@ class BuildError(RuntimeError):
 
 
 MANIFEST_NAME = ".rare_earths_deps.json"
-FORMAT = 1
+FORMAT = 2  # 2: digests taken when the kernel read each file; the data folder in use
 PROG = "build"
 
 # Folders never part of the render fingerprint (not book sources).
 _SKIP_DIRS = {"_build", ".git", ".venv", "runs", "test-artifacts", "__pycache__", "node_modules"}
 
 # Run silently in each kernel before the first cell: record files opened for reading/writing
-# under the tracked roots. Defines no names in the user namespace (the function deletes itself).
+# under the tracked roots, each read file's SHA-256 taken when it is first opened (what the kernel
+# read, not what is on disk later), and a module's source when the import opens its bytecode.
+# Defines no names in the user namespace (the function deletes itself).
 _TRACE_INSTALL = r"""
 def __rare_earths_trace(roots, excluded):
-    import os, sys
-    reads, writes = set(), set()
+    import hashlib, os, sys, threading
+    from importlib.util import source_from_cache
+    reads, writes = {}, set()
+    guard = threading.local()
     wflags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
     fspath, normpath, join, getcwd, isinstance_ = os.fspath, os.path.normpath, os.path.join, os.getcwd, isinstance
 
+    def digest(path):
+        try:
+            with open(path, "rb") as fh:
+                return hashlib.sha256(fh.read()).hexdigest()
+        except OSError:
+            return None
+
     def hook(event, args):
-        if event != "open":
+        if event != "open" or getattr(guard, "busy", False):
             return
+        guard.busy = True  # the hook's own open() must not record itself
         try:
             path = args[0]
             if isinstance_(path, int):
@@ -51,33 +65,48 @@ def __rare_earths_trace(roots, excluded):
             if not path.startswith("/"):
                 path = join(getcwd(), path)
             path = normpath(path)
-            if not path.startswith(roots) or path.startswith(excluded) or path.endswith(".pyc"):
-                return
             mode, flags = args[1], args[2]
             writing = (any(c in mode for c in "wax+") if isinstance_(mode, str) else bool((flags or 0) & wflags))
-            (writes if writing else reads).add(path)
+            if path.endswith(".pyc"):
+                if writing:
+                    return
+                path = source_from_cache(path)  # an import reading bytecode stands for its source
+            if not path.startswith(roots) or path.startswith(excluded):
+                return
+            if writing:
+                writes.add(path)
+            elif path not in reads:
+                reads[path] = digest(path)
         except Exception:
             pass
+        finally:
+            guard.busy = False
 
     sys.addaudithook(hook)
-    sys._rare_earths_trace = (reads, writes, roots, excluded)
+    sys._rare_earths_trace = (reads, writes, roots, excluded, digest)
 
 __rare_earths_trace(%(roots)r, %(excluded)r)
 del __rare_earths_trace
 """
 
-# Evaluated silently after the last cell (a user expression): what the kernel depended on.
+# Evaluated silently after the last cell (a user expression): what the kernel depended on, as
+# {path: sha256 when first read}; modules whose file was never opened under the trace (imported
+# before it) are hashed now, and their modification time is checked by the build.
 _TRACE_REPORT = (
     "(lambda sys, os: __import__('json').dumps({"
-    "'reads': sorted(sys._rare_earths_trace[0] - sys._rare_earths_trace[1]), "
+    "'reads': {p: d for p, d in sys._rare_earths_trace[0].items() if p not in sys._rare_earths_trace[1]}, "
     "'writes': sorted(sys._rare_earths_trace[1]), "
-    "'modules': sorted({os.path.normpath(os.path.abspath(f)) for f in "
+    "'modules': {f: sys._rare_earths_trace[4](f) for f in sorted({os.path.normpath(os.path.abspath(f)) for f in "
     "(getattr(m, '__file__', None) for m in list(sys.modules.values())) "
     "if isinstance(f, str) and f.endswith('.py') "
     "and os.path.normpath(os.path.abspath(f)).startswith(sys._rare_earths_trace[2]) "
-    "and not os.path.normpath(os.path.abspath(f)).startswith(sys._rare_earths_trace[3])})}))"
+    "and not os.path.normpath(os.path.abspath(f)).startswith(sys._rare_earths_trace[3])})}}))"
     "(__import__('sys'), __import__('os'))"
 )
+
+#: Recorded instead of a digest for a file that changed while its notebook ran (or whose content
+#: then is unknown): never equal to a file's digest, so the next build re-executes the notebook.
+STALE = "changed-while-running"
 
 
 # ----------------------------------------------------------------------------- settings
@@ -197,13 +226,55 @@ def tracked_roots(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]
 # ----------------------------------------------------------------------------- manifest
 
 
-def load_manifest(settings: Settings) -> dict:
-    try:
-        data = json.loads(settings.manifest_path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return {"format": FORMAT, "notebooks": {}, "render": {}}
+def _empty_manifest() -> dict:
+    return {"format": FORMAT, "notebooks": {}, "render": {}}
+
+
+def _manifest_problem(data: Any) -> str | None:
+    """Why a manifest read from disk cannot be used (None when it can)."""
+    if not isinstance(data, dict):
+        return f"not a JSON object but {type(data).__name__}"
     if data.get("format") != FORMAT:
-        return {"format": FORMAT, "notebooks": {}, "render": {}}
+        return f"format {data.get('format')!r}, not {FORMAT}"
+    notebooks, render = data.get("notebooks", {}), data.get("render", {})
+    if not isinstance(notebooks, dict):
+        return "'notebooks' is not an object"
+    if not isinstance(render, dict):
+        return "'render' is not an object"
+    for rel, entry in notebooks.items():
+        if not isinstance(entry, dict):
+            return f"the entry of {rel} is not an object"
+        if not all(isinstance(entry.get(k), str) for k in ("code", "env", "key")):
+            return f"the entry of {rel} lacks its code, env or key"
+        deps = entry.get("deps")
+        if not isinstance(deps, dict) or not all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in deps.items()):
+            return f"the dependencies of {rel} are not an object of digests"
+        if not isinstance(entry.get("cache_pk"), int) or not isinstance(entry.get("seconds", 0.0), (int, float)):
+            return f"the cache record or time of {rel} is not a number"
+    for key in ("outputs", "modules"):
+        value = render.get(key, {})
+        if not isinstance(value, dict) or not all(isinstance(v, (str, type(None))) for v in value.values()):
+            return f"render.{key} is not an object of digests"
+    return None
+
+
+def load_manifest(settings: Settings, notes: list[str] | None = None) -> dict:
+    """The manifest of the last build; a missing one is empty. A damaged one (not JSON, another
+    format, wrong types, a folder) is discarded, saying so in ``notes``: every notebook then
+    re-executes and the book re-renders in full, which is always correct."""
+    path = settings.manifest_path
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        problem = _manifest_problem(data)
+    except FileNotFoundError:
+        return _empty_manifest()
+    except (OSError, ValueError) as err:  # IsADirectoryError, bad JSON, bad UTF-8 or NUL bytes
+        problem = f"unreadable ({type(err).__name__})"
+    if problem:
+        if notes is not None:
+            notes.append(f"{_short(str(path), settings.book)} is damaged ({problem}): discarded; "
+                         "every notebook re-executes and the book re-renders in full")
+        return _empty_manifest()
     data.setdefault("notebooks", {})
     data.setdefault("render", {})
     return data
@@ -211,9 +282,31 @@ def load_manifest(settings: Settings) -> dict:
 
 def save_manifest(settings: Settings, manifest: dict) -> None:
     settings.build_dir.mkdir(parents=True, exist_ok=True)
-    tmp = settings.manifest_path.with_suffix(".tmp")
+    path = settings.manifest_path
+    if path.is_dir() and not path.is_symlink():  # a damaged build product, not something a user wrote
+        import shutil
+
+        shutil.rmtree(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, settings.manifest_path)
+    os.replace(tmp, path)
+
+
+def data_folder() -> str:
+    """The data folder the kernels read (``RARE_EARTHS_DATA`` or the checkout's ``data/``), resolved."""
+    from rare_earths.data.load import data_dir
+
+    try:
+        return str(data_dir())
+    except FileNotFoundError:
+        return ""
+
+
+def record_digest(cache, pk: int) -> str:
+    """SHA-256 of the executed notebook a jupyter-cache record holds (raises if it cannot be read)."""
+    import nbformat
+
+    return hashlib.sha256(nbformat.writes(cache.get_cache_bundle(pk).nb).encode("utf-8")).hexdigest()
 
 
 # ----------------------------------------------------------------------------- plan
@@ -239,21 +332,58 @@ class Plan:
     skipped: list[str]  # listed but not pre-executed (excluded, or text notebooks)
     documents: list[tuple[str, Path]]
     notes: list[str] = field(default_factory=list)
+    data: str = ""  # the data folder in use (recorded with each notebook)
 
 
 def _changed_deps(old: dict[str, str | None]) -> list[str]:
-    return [p for p, digest in old.items() if file_digest(p) != digest]
+    return [p for p, digest in old.items() if digest == STALE or file_digest(p) != digest]
+
+
+def _under(path: str, folder: str) -> bool:
+    return bool(folder) and (path == folder or path.startswith(folder.rstrip(os.sep) + os.sep))
+
+
+def _open_cache(settings: Settings, notes: list[str]):
+    """jupyter-cache's cache for the book; a cache whose database cannot be read is discarded."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(settings.jupyter_cache))
+    try:
+        cache.list_cache_records()
+    except Exception as err:  # noqa: BLE001 - a damaged SQLite file, a folder in its place, ...
+        import shutil
+
+        notes.append(f"{_short(str(settings.jupyter_cache), settings.book)} is damaged ({type(err).__name__}): "
+                     "discarded; every notebook re-executes")
+        shutil.rmtree(settings.jupyter_cache, ignore_errors=True)
+        cache = get_cache(str(settings.jupyter_cache))
+    return cache
 
 
 def make_plan(settings: Settings, manifest: dict, force: bool = False) -> Plan:
-    """Decide which notebooks need executing, and why."""
-    import nbformat
-    from jupyter_cache import get_cache
+    """Decide which notebooks need executing, and why.
 
+    A notebook is up to date only when its code, the environment, the data folder in use and
+    every file it read are as recorded, and the cache record it was stored in is intact (its
+    notebook readable and byte for byte what was stored); a damaged record is discarded."""
     env = environment_fingerprint()
-    cache = get_cache(str(settings.jupyter_cache))
+    data = data_folder()
+    notes: list[str] = []
+    cache = _open_cache(settings, notes)
+    try:
+        return _plan(settings, manifest, force, env, data, notes, cache)
+    except _CacheCleared:
+        notes.append(f"{_short(str(settings.jupyter_cache), settings.book)}: a damaged record could not be "
+                     "removed on its own, so the execution cache is cleared; every notebook re-executes")
+        cache.clear_cache()
+        return _plan(settings, {"notebooks": {}}, force, env, data, notes, _open_cache(settings, notes))
+
+
+def _plan(settings: Settings, manifest: dict, force: bool, env: str, data: str, notes: list[str], cache) -> Plan:
+    import nbformat
+
     documents = toc_documents(settings.book)
-    jobs, cached, skipped, notes = [], [], [], []
+    jobs, cached, skipped = [], [], []
     for docname, path in documents:
         rel = path.relative_to(settings.book).as_posix()
         if path.suffix != ".ipynb":
@@ -276,26 +406,48 @@ def make_plan(settings: Settings, manifest: dict, force: bool = False) -> Plan:
             reason = "code cells changed"
         elif entry.get("env") != env:
             reason = "installed packages or Python changed"
+        elif entry.get("data") != data and any(_under(p, entry.get("data") or "") for p in entry["deps"]):
+            reason = f"data folder changed (RARE_EARTHS_DATA): {entry.get('data')} -> {data}"
         else:
             changed = _changed_deps(entry.get("deps", {}))
             if changed:
                 shown = ", ".join(_short(p, settings.book) for p in changed[:4])
                 reason = f"dependencies changed: {shown}" + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
             else:
-                try:
-                    record = cache.match_cache_notebook(nb)
-                except KeyError:
-                    record = None
-                if record is None:
-                    reason = "missing from the execution cache"
-                elif record.pk != entry.get("cache_pk"):
-                    reason = "cache record was replaced by another build"
+                reason = _record_problem(cache, nb, entry, rel, notes)
         if reason is None:
             cached.append(rel)
         else:
             seconds = float((entry or {}).get("seconds", 0.0))
             jobs.append(Job(docname, path, rel, nb, code_hash, reason, seconds))
-    return Plan(settings, env, jobs, cached, skipped, documents, notes)
+    return Plan(settings, env, jobs, cached, skipped, documents, notes, data)
+
+
+def _record_problem(cache, nb, entry: dict, rel: str, notes: list[str]) -> str | None:
+    """Why the cache record of an otherwise up-to-date notebook cannot be used (None if it can)."""
+    try:
+        record = cache.match_cache_notebook(nb)
+    except KeyError:
+        return "missing from the execution cache"
+    if record.pk != entry.get("cache_pk"):
+        return "cache record was replaced by another build"
+    try:
+        intact = record_digest(cache, record.pk) == entry.get("record")
+        problem = None if intact else "edited since it was stored"
+    except Exception as err:  # noqa: BLE001 - deleted or unreadable notebook file of the record
+        problem = f"unreadable: {type(err).__name__}"
+    if problem is None:
+        return None
+    notes.append(f"{rel}: its execution cache record is damaged ({problem}): discarded")
+    try:
+        cache.remove_cache(record.pk)
+    except Exception:  # noqa: BLE001 - jupyter-cache cannot remove a record whose notebook is gone
+        raise _CacheCleared(f"{rel}: record {record.pk}") from None
+    return f"execution cache record damaged ({problem})"
+
+
+class _CacheCleared(Exception):
+    """A damaged record jupyter-cache cannot remove by itself: the whole cache is cleared."""
 
 
 def _short(path: str, book: Path) -> str:

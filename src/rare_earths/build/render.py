@@ -108,3 +108,51 @@ def start_jupyter_book(book: Path, path_output: Path | None, full: bool, sync: P
     # Jupyter Book talks on stdout: send it to stderr, stdout is for `--report -`.
     return subprocess.Popen(args, cwd=str(book), env=env, stdout=sys.stderr.fileno(), stdin=subprocess.DEVNULL,
                             start_new_session=True)
+
+
+def stop_render(process: subprocess.Popen) -> None:
+    """Kill the render at once (its own process group: jupyter-book and anything it started)."""
+    import signal
+
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except OSError:
+        try:
+            process.kill()
+        except OSError:
+            pass
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def output_digests(html_dir: Path) -> dict[str, str | None]:
+    """SHA-256 of every file the render wrote (relative path -> digest): checked before the next
+    build, so a deleted or edited page is rendered again instead of being called up to date."""
+    out = {}
+    for path in sorted(html_dir.rglob("*")) if html_dir.is_dir() else ():
+        if path.is_file() and not path.is_symlink():
+            out[path.relative_to(html_dir).as_posix()] = file_digest(path)
+    return out
+
+
+def damaged_outputs(html_dir: Path, recorded: dict[str, str | None]) -> list[str]:
+    """The recorded output files that are now missing or differ (relative paths)."""
+    return [rel for rel, digest in recorded.items() if file_digest(html_dir / rel) != digest]
+
+
+#: Written by ``_ext/rare_earths_build.py`` when the render finishes: the package modules it used.
+RENDER_MODULES_FILE = "render-modules.json"
+
+
+def render_modules(sync: Path | None) -> dict[str, str | None]:
+    """{module file: digest} of the ``rare_earths`` modules the render imported (its extensions
+    call the package: the Vega bundle, the edition line), so an edit to one re-renders in full."""
+    if sync is None:
+        return {}
+    try:
+        files = json.loads((sync / RENDER_MODULES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(f): file_digest(f) for f in files if isinstance(f, str)}

@@ -30,6 +30,7 @@ from typing import Any
 
 from rare_earths import __version__
 from rare_earths.book.setup import check_chapter_overrides, chapter_setup
+from rare_earths.build.interrupt import Interrupted, StopSignals
 from rare_earths.build.paths import ProtectedPathError, book_root, chapter_path, check_output_path
 from rare_earths.data.load import data_version
 from rare_earths.params import ParameterError, parse_assignments
@@ -173,10 +174,26 @@ def run_chapter(
     out: str | os.PathLike | None = None,
     quiet: bool = False,
 ) -> Path:
-    """Execute a chapter with parameters; returns the output folder. Raises ParameterError/RunError."""
+    """Execute a chapter with parameters; returns the output folder. Raises ParameterError/RunError.
+
+    SIGINT or SIGTERM stops the run at once: the kernel is killed, the partial folder and the
+    kernel's folders are removed, one line is printed and :class:`~rare_earths.build.interrupt.Interrupted`
+    (a ``SystemExit`` with status 130 or 143) is raised."""
     notebook, overrides = plan_run(chapter, assignments)
     target, explicit = _final_folder(chapter, overrides, out)
     target.parent.mkdir(parents=True, exist_ok=True)
+    with StopSignals(raising=True) as stop:
+        try:
+            return _run_into(chapter, notebook, overrides, target, explicit, quiet, stop)
+        except Interrupted as err:
+            print(f"run: interrupted ({err.name}): the kernel was stopped and nothing was written", file=sys.stderr)
+            raise
+
+
+def _run_into(chapter: str, notebook: Path, overrides: dict, target: Path, explicit: bool, quiet: bool,
+              stop: StopSignals) -> Path:
+    """The run itself (see :func:`run_chapter`): in a ``.partial`` folder beside ``target``, removed
+    with the kernel's folders whatever stops the run (an error, SIGINT, SIGTERM)."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{chapter}-", suffix=".partial", dir=target.parent))
     kernel = token = spec_folder = None
     try:
@@ -251,6 +268,7 @@ def run_chapter(
             "html": f"{chapter}.html",
         }
         (tmp / "params.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        stop.raising = False  # the run is complete: a signal from here on no longer undoes it
         final = _publish(tmp, target, explicit)
     except BaseException:
         if kernel is not None:

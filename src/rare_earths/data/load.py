@@ -6,9 +6,13 @@
 Each CSV is read as text, converted column by column to the type its schema declares
 (:mod:`rare_earths.data.schema`), then checked by a pandera schema generated from the same
 declaration. Any problem raises :class:`DataError`, which lists every problem as one line
-naming the file, the CSV line and the column. Tables are cached per process and data folder,
-and a validated table is also kept on disk (``~/.cache/rare-earths/tables``, keyed by the CSV's
-bytes, the schema and the library versions) so other processes skip re-validating it.
+naming the file, the CSV line and the column. Tables are cached per process and data folder.
+Other processes skip pandera's validation of a table already validated: a plain JSON record in
+``~/.cache/rare-earths/tables`` says that these exact CSV bytes passed under this schema, this
+loader code (every module of ``rare_earths.data``) and these library versions (all part of its
+key, and checked again when it is read). The table itself is always parsed from the CSV, never
+read back from the cache, so nothing in the cache is executed or trusted as data; a damaged
+record is ignored and written anew.
 
 Where the data lives, first match wins:
 
@@ -194,7 +198,14 @@ def read_table(name: str, data: str | os.PathLike | None = None) -> tuple[pd.Dat
     path = data_dir(data) / table.path
     if not path.is_file():
         return pd.DataFrame(columns=table.column_names), [Problem(table.path, None, None, f"file not found in {path.parent}")]
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+    return _parse(table, path.read_bytes(), validate=True)
+
+
+def _parse(table: Table, content: bytes, validate: bool) -> tuple[pd.DataFrame, list[Problem]]:
+    """Type a table from its CSV bytes; ``validate``: also run the pandera schema."""
+    import io
+
+    raw = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
     problems: list[Problem] = []
     declared = table.column_names
     for col in declared:
@@ -208,61 +219,149 @@ def read_table(name: str, data: str | os.PathLike | None = None) -> tuple[pd.Dat
     if list(raw.columns) != declared:
         problems.append(Problem(table.path, 1, None, f"columns are out of order; expected {declared}"))
     typed = _convert(table, raw, problems)
-    # A cell that failed to parse is also null after conversion: report it once, as unparseable.
-    unparsed = {(p.line, p.column) for p in problems}
-    problems.extend(
-        p for p in _schema_problems(table, typed) if not (p.message == "required value is missing" and (p.line, p.column) in unparsed)
-    )
+    if validate:
+        # A cell that failed to parse is also null after conversion: report it once, as unparseable.
+        unparsed = {(p.line, p.column) for p in problems}
+        problems.extend(
+            p for p in _schema_problems(table, typed)
+            if not (p.message == "required value is missing" and (p.line, p.column) in unparsed)
+        )
     problems.sort(key=lambda p: (p.line or 0, p.column or "", p.message))
     return typed, problems
 
 
-def _validated_cache_path(name: str, folder: str) -> Path | None:
-    """Where a validated copy of this exact CSV would be kept: keyed by the file's bytes, the
-    table's schema and the pandas/pandera versions, so any change to one of them misses."""
+#: Format of the validation records in the cache (part of their key).
+_RECORD_FORMAT = 1
+
+
+@functools.cache
+def loader_code_digest() -> str:
+    """SHA-256 of what turns CSV bytes into a validated table: every module of ``rare_earths.data``
+    (the loader, the schema, the field types, ...) and the pandas, pandera and numpy versions."""
     import hashlib
-    import json
     from importlib.metadata import version
 
-    from rare_earths.data.schema import TABLES
+    digest = hashlib.sha256(f"{pd.__version__}|{version('pandera')}|{np.__version__}|{_RECORD_FORMAT}".encode())
+    for module in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(module.name.encode() + b"\0" + module.read_bytes() + b"\0")
+    return digest.hexdigest()
 
-    path = Path(folder) / TABLES[name].path
-    try:
-        content = path.read_bytes()  # read (not only stat) so dependency tracking sees the data file
-    except OSError:
-        return None
+
+def validation_key(name: str, content: bytes) -> str:
+    """The key of a table's validation record: its CSV bytes, its schema and the loader's code."""
+    import hashlib
+    import json
+
     digest = hashlib.sha256(content)
     digest.update(json.dumps(TABLES[name].descriptor(), sort_keys=True).encode())
-    digest.update(f"{pd.__version__}|{version('pandera')}|{np.__version__}".encode())
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rare-earths" / "tables"
-    return cache / f"{name}-{digest.hexdigest()[:24]}.pkl"
+    digest.update(loader_code_digest().encode())
+    return digest.hexdigest()
+
+
+def tables_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rare-earths" / "tables"
+
+
+def _record_path(name: str, key: str) -> Path:
+    return tables_cache_dir() / f"{name}-{key[:32]}.json"
+
+
+def _record_says_valid(path: Path, name: str, key: str) -> bool:
+    """True only for a well-formed record of exactly this table and key (anything else is ignored)."""
+    import json
+
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return record == {"format": _RECORD_FORMAT, "table": name, "key": key, "valid": True}
+
+
+def _write_record(path: Path, name: str, key: str) -> None:
+    import json
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"format": _RECORD_FORMAT, "table": name, "key": key, "valid": True}, fh)
+        os.replace(tmp, path)  # atomic: parallel chapters never read half a record
+    except OSError:
+        pass  # a read-only cache only costs the validation next time
 
 
 @functools.cache
 def _load_cached(name: str, folder: str) -> pd.DataFrame:
-    # Validation (pandera) costs most of a table's load time: a table already validated in another
-    # process, byte for byte the same and under the same schema, is read back from a pickle.
-    cached = _validated_cache_path(name, folder)
-    if cached is not None and cached.is_file():
-        try:
-            return pd.read_pickle(cached)
-        except Exception:  # a corrupt or incompatible cache file: validate again
-            pass
-    frame, problems = read_table(name, folder)
+    # Validation (pandera) costs most of a table's load time. The table is parsed from the bytes
+    # just read (so what is checked is what is used) and pandera runs unless a record says these
+    # bytes already passed under the same schema and code.
+    table = TABLES[name]
+    path = Path(folder) / table.path
+    try:
+        content = path.read_bytes()  # read (not only stat) so dependency tracking sees the data file
+    except FileNotFoundError:
+        raise DataError([Problem(table.path, None, None, f"file not found in {path.parent}")]) from None
+    key = validation_key(name, content)
+    record = _record_path(name, key)
+    if _record_says_valid(record, name, key):
+        frame = _typed_quickly(table, content)
+        if frame is not None:
+            return frame
+    frame, problems = _parse(table, content, validate=True)
     if problems:
         raise DataError(problems)
-    if cached is not None:
-        import tempfile
-
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
-            os.close(fd)
-            frame.to_pickle(tmp)
-            os.replace(tmp, cached)  # atomic: parallel chapters never read half a file
-        except OSError:
-            pass
+    _write_record(record, name, key)
     return frame
+
+
+def _typed_quickly(table: Table, content: bytes) -> pd.DataFrame | None:
+    """The typed table of CSV bytes already known to be valid, as :func:`_convert` types it (the
+    same pandas conversions, one call per column instead of several), or None at anything
+    irregular, which then takes the full path and its messages. A test compares the two on every table."""
+    import csv
+    import io
+
+    try:
+        rows = [r for r in csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")) if r]
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    if not rows or rows[0] != table.column_names or any(len(r) != len(rows[0]) for r in rows):
+        return None
+    index = pd.RangeIndex(len(rows) - 1)
+    out = {}
+    for i, fld in enumerate(table.fields):
+        text = [r[i].strip() for r in rows[1:]]
+        cells = [t if t != "" else None for t in text]
+        if fld.type == "string":
+            col = pd.Series(pd.array(cells, dtype="string"), index=index)
+        elif fld.type in ("number", "integer"):
+            num = pd.to_numeric(pd.Series([c.replace(",", "") if c is not None else None for c in cells],
+                                          index=index, dtype=object), errors="coerce").astype("float64")
+            given = np.array([c is not None for c in cells], dtype=bool)
+            if (given & ~np.isfinite(num.to_numpy())).any():
+                return None
+            if fld.type == "integer":
+                if (given & (num.to_numpy() != np.round(num.to_numpy()))).any():
+                    return None
+                num = num.round().astype("Int64")
+            col = num
+        elif fld.type == "boolean":
+            values = {"true": True, "false": False}
+            if any(c is not None and c.lower() not in values for c in cells):
+                return None
+            col = pd.Series(pd.array([values[c.lower()] if c is not None else None for c in cells], dtype="boolean"),
+                            index=index)
+        elif fld.type == "date":
+            col = pd.Series(pd.to_datetime(pd.Series(cells, index=index, dtype=object), format="%Y-%m-%d",
+                                           errors="coerce"), index=index)
+            if any(c is not None for c, v in zip(cells, col.isna()) if v):
+                return None
+            col = col.astype("datetime64[ns]")
+        else:  # pragma: no cover - schema.py only declares the types above
+            return None
+        out[fld.name] = col
+    return pd.DataFrame(out, index=index)
 
 
 def load_table(name: str, data: str | os.PathLike | None = None) -> pd.DataFrame:
