@@ -40,10 +40,39 @@ def show_table(frame: pd.DataFrame, caption: str | None = None) -> None:
     from IPython.display import HTML, display
 
     table = frame.to_html(index=False, escape=True, na_rep="", classes="data-table", border=0, justify="left")
+    table = _anchor_number_rows(table, frame)
     # Long ids (costs.us_extra_cost_usd_per_kg_low) would push the table past the text column.
     table = "<style>table.data-table td{overflow-wrap:anywhere}</style>" + table
     cap = f"<p class='table-caption'>{html.escape(caption)}</p>" if caption else ""
     display(HTML(cap + table))
+
+
+#: The anchor of a key number's row in a numbers table (what its citation's URL points to).
+NUMBER_ANCHOR_PREFIX = "number-"
+
+
+def number_anchor(number_id: str) -> str:
+    """``number-costs.floor_multiple_of_2024_price``: the id of the number's row."""
+    return NUMBER_ANCHOR_PREFIX + number_id
+
+
+def _anchor_number_rows(table_html: str, frame: pd.DataFrame) -> str:
+    """Give each row of a numbers table (a frame with an ``id`` column of key-number ids) the id
+    :func:`number_anchor`, so a citation can link to it; a repeated id is anchored once."""
+    if "id" not in frame.columns or not all(isinstance(v, str) and "." in v for v in frame["id"]):
+        return table_html
+    head, sep, body = table_html.partition("<tbody>")
+    if not sep:
+        return table_html
+    seen: set[str] = set()
+    parts = body.split("<tr>")
+    for i, number_id in enumerate(frame["id"], start=1):
+        if i < len(parts) and number_id not in seen:
+            seen.add(number_id)
+            parts[i] = f'<tr id="{html.escape(number_anchor(number_id), quote=True)}">' + parts[i]
+        elif i < len(parts):
+            parts[i] = "<tr>" + parts[i]
+    return head + sep + parts[0] + "".join(parts[1:])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,6 +282,7 @@ def interactive_table_html(
         for c in shown
     )
     body_rows = []
+    anchored: set[str] = set()
     for _, row in frame.iterrows():
         cells = []
         for c in shown:
@@ -275,7 +305,12 @@ def interactive_table_html(
             cls = f' class="{" ".join(classes)}"' if classes else ""
             cells.append(f"<td{cls}{''.join(attrs)}>{content}</td>")
         filt = f' data-rr-filter="{e(_cell_text(row[filter_column]))}"' if filter_column else ""
-        body_rows.append(f"<tr{filt}>{''.join(cells)}</tr>")
+        # A row with an id can be linked to (`<name>-<id>`, e.g. claims-ledger-C07), once per id.
+        anchor = ""
+        if "id" in frame.columns and _cell_text(row["id"]) and _cell_text(row["id"]) not in anchored:
+            anchored.add(_cell_text(row["id"]))
+            anchor = f' id="{e(name)}-{e(_cell_text(row["id"]))}"'
+        body_rows.append(f"<tr{anchor}{filt}>{''.join(cells)}</tr>")
 
     controls = [
         f'<label>Filter <input type="search" class="rr-table-q" id="{root_id}-q" '
