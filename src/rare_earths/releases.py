@@ -209,14 +209,16 @@ def snapshot_drift(folder: Path | None = None) -> list[str]:
     return drift + [i for i in snap if i not in now]
 
 
-def write_snapshot(force: bool = False, folder: Path | None = None) -> Path:
-    """Write ``releases/<version>.numbers.json`` for the current version (``force`` to replace it)."""
+def write_snapshot(force: bool = False, folder: Path | None = None, records: list[dict] | None = None) -> Path:
+    """Write ``releases/<version>.numbers.json`` for the current version (``force`` to replace it):
+    ``records`` (default: :func:`current_numbers`)."""
     path = snapshot_path(rare_earths.__version__, folder)
     if path.exists() and not force:
         raise ReleaseError(f"{path} exists: pass --force to replace the snapshot of version {rare_earths.__version__} "
                            "(snapshots of earlier versions are never rewritten)")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(current_numbers(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    records = current_numbers() if records is None else records
+    path.write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
 

@@ -67,7 +67,7 @@ def test_claim_citation_quotes_the_seed_and_names_the_authority_and_verdict():
     assert text.startswith(f"\u201c{c40['quote']}\u201d Claim C40 in SMM, ")
     assert f"Checked against {sources.loc['nrcan_ree_facts', 'citation'].rstrip('.')}" in text
     assert f"Verdict: mislabelled. {c40['note']}" in text
-    assert text.endswith(f"Source: {BOOK}, claims ledger, {URL}chapters/claims.html#claims-ledger-C40")
+    assert text.endswith(f"Source: {BOOK}, claims ledger, {URL}chapters/claims.html#rr-table-claims-ledger-C40")
     assert cite("C40", "markdown").startswith(f"> {c40['quote']}\n\n")
     assert cite("C40", "bibtex").startswith("@misc{rare_earth_rivalry_c40,")
     no_authority = next(i for i, r in claims.iterrows() if pd.isna(r["authority_source_id"]))

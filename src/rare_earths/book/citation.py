@@ -111,7 +111,7 @@ def book_reference() -> str:
     return f"{BOOK_TITLE} (version {__version__}, data checked to {data_checked_to().isoformat()})"
 
 
-#: The interactive table of the claims chapter whose rows are anchored ``claims-ledger-<id>``.
+#: The interactive table of the claims chapter, whose rows are anchored ``rr-table-claims-ledger-<id>``.
 LEDGER_TABLE = "claims-ledger"
 #: The chapters whose "numbers in this chapter" table anchors each of their own numbers (a
 #: number's own chapter is the first of its ``chapters``); others are cited by their page.
@@ -120,9 +120,10 @@ NUMBER_TABLE_CHAPTERS = ("shares", "reserves", "cost-gap", "rebuild", "outlook",
 
 def claim_url(claim_id: str) -> str:
     """The claim's row in the ledger of this version of the book."""
+    from rare_earths.book.tables import row_anchor
     from rare_earths.edition import page_url
 
-    return page_url("chapters/claims", f"{LEDGER_TABLE}-{claim_id}")
+    return page_url("chapters/claims", row_anchor(LEDGER_TABLE, claim_id))
 
 
 def number_url(number) -> str:

@@ -88,16 +88,17 @@ def print_page(chromium: str, html: Path, out: Path, profile: Path) -> None:
         raise PdfError(f"{html}: Chromium could not print it (exit {result.returncode}): {last}")
 
 
-def make_pdf(html_dir: Path, book: Path, out: Path | None = None, jobs: int = 2, quiet: bool = False) -> Path:
-    """Print every page of the built book in ``html_dir`` and join them into ``out``
-    (default ``html_dir/<pdf_name()>``). Raises :class:`PdfError`."""
+def make_pdf(html_dir: Path, book: Path, out: Path | None = None, jobs: int = 2, quiet: bool = False,
+             pages: list[str] | None = None) -> Path:
+    """Print every page of the built book in ``html_dir`` (or only ``pages``, in that order) and join
+    them into ``out`` (default ``html_dir/<pdf_name()>``). Raises :class:`PdfError`."""
     from pypdf import PdfWriter
 
     html_dir, book = Path(html_dir), Path(book)
     chromium = find_chromium()
     if chromium is None:
         raise PdfError("no Chromium found (Debian: apt-get install chromium; scripts/test.sh installs it)")
-    pages = page_order(book)
+    pages = list(pages) if pages is not None else page_order(book)
     missing = [p for p in pages if not (html_dir / f"{p}.html").is_file()]
     if missing:
         raise PdfError(f"{html_dir}: not built: {', '.join(p + '.html' for p in missing)} (build the book first)")
@@ -120,7 +121,7 @@ def make_pdf(html_dir: Path, book: Path, out: Path | None = None, jobs: int = 2,
         for page, part in zip(pages, parts):
             start = len(writer.pages)
             writer.append(str(part))
-            writer.add_outline_item(_page_title(html_dir / f"{page}.html") or page, start)
+            writer.add_outline_item(title=_page_title(html_dir / f"{page}.html") or page, page_number=start)
         release = _release_date()
         writer.add_metadata({"/Title": f"{rare_earths.BOOK_TITLE} (version {rare_earths.__version__})",
                              "/Author": f"{rare_earths.BOOK_TITLE} contributors",
