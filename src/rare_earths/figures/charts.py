@@ -474,7 +474,7 @@ class Figure:
             f'  var el = document.getElementById("{cid}");\n'
             f'  var spec = JSON.parse(document.getElementById("{cid}-spec").textContent);\n'
             "  if (window.vegaEmbed) {\n"
-            f"    window.vegaEmbed(el, spec, {script_json(EMBED_OPTIONS)}).catch(function (err) {{\n"
+            f"    window.vegaEmbed(el, spec, {script_json({**EMBED_OPTIONS, 'downloadFileName': self.id})}).catch(function (err) {{\n"
             '      el.textContent = "The chart could not be drawn: " + err;\n'
             "    });\n"
             "  } else {\n"
@@ -493,10 +493,16 @@ class Figure:
             f'<div class="rr-figure-chart">\n{self.chart_html()}\n</div>\n'
             f'<p class="rr-figure-caption" {text_style}>{e(self.caption.strip())}</p>\n'
             f'<p class="rr-figure-links" {text_style}><a class="rr-figure-csv" href="{self.csv_data_url()}" '
-            f'download="{e(self.id)}.csv" type="text/csv">Download the data (CSV)</a></p>\n'
+            f'download="{e(self.id)}.csv" type="text/csv">Download the data (CSV)</a> · {self.export_links_html()}</p>\n'
             f'<p class="rr-figure-cite" {text_style}>Cite: {e(self.citation())}</p>\n'
             "</div>"
         )
+
+    def export_links_html(self) -> str:
+        """Links that save the chart as drawn, with its title and source (figures/export.py)."""
+        from rare_earths.figures.export import page_export_html
+
+        return page_export_html(self)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
         return {"text/html": self.to_html(), "text/plain": f"Figure {self.id}: {self.caption.strip()}"}

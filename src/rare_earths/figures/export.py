@@ -329,3 +329,96 @@ def written_by_export(path: Path, image_path: Path) -> bool:
     # A PNG carries no mark of its own: it is ours when its citation beside it is.
     sidecar = image_path.with_suffix(".citation.txt")
     return path.suffix == ".png" and sidecar.is_file() and sidecar.read_bytes().startswith(title.encode())
+
+
+#: The page's own "Download the chart" links: the chart as drawn on the page (its SVG), with the
+#: title, subtitle and footer of :func:`export_lines` around it, saved as ``<id>.svg`` or
+#: ``<id>.png`` (2x). Everything happens in the page: no network, no server.
+_PAGE_EXPORT_JS = r"""(function () {
+  "use strict";
+  if (window.rrExportFigure) { return; }
+  function esc(s) { return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"); }
+  var FONT = "Liberation Sans, Arial, Helvetica, sans-serif";
+  function wrap(ctx, text, font, max) {
+    ctx.font = font; var out = [], line = "";
+    String(text).split(/\s+/).forEach(function (word) {
+      if (!word) { return; }
+      var next = line ? line + " " + word : word;
+      if (ctx.measureText(next).width > max && line) { out.push(line); line = word; } else { line = next; }
+    });
+    if (line) { out.push(line); }
+    return out;
+  }
+  function compose(id) {
+    var chart = document.getElementById("chart-" + id);
+    var svg = chart && chart.querySelector("svg");
+    var words = JSON.parse(document.getElementById("chart-" + id + "-export").textContent);
+    if (!svg) { throw new Error("the chart is not drawn yet"); }
+    var w = svg.width.baseVal.value, h = svg.height.baseVal.value, pad = 16, width = Math.max(w, 480);
+    var ctx = document.createElement("canvas").getContext("2d"), y = pad, parts = [];
+    function lines(list, size, weight, colour, step) {
+      list.forEach(function (text) {
+        y += step;
+        parts.push('<text x="' + pad + '" y="' + y + '" font-family="' + FONT + '" font-size="' + size +
+                   '" font-weight="' + weight + '" fill="' + colour + '">' + esc(text) + "</text>");
+      });
+    }
+    lines(wrap(ctx, words.title, "600 18px " + FONT, width), 18, 600, "#222222", 22);
+    lines(wrap(ctx, words.subtitle.join(" "), "13px " + FONT, width), 13, 400, "#444444", 17);
+    y += 10;
+    var clone = svg.cloneNode(true);
+    clone.setAttribute("x", pad); clone.setAttribute("y", y);
+    y += h + 6;
+    var footer = [];
+    words.footer.forEach(function (text) { footer = footer.concat(wrap(ctx, text, "11px " + FONT, width)); });
+    lines(footer, 11, 400, "#333333", 15);
+    y += pad;
+    var total = width + 2 * pad;
+    var text = '<svg xmlns="http://www.w3.org/2000/svg" width="' + total + '" height="' + y + '" viewBox="0 0 ' + total +
+               " " + y + '" role="img" aria-label="' + esc(words.title) + '"><rect width="100%" height="100%" fill="#ffffff"/>' +
+               parts.join("") + new XMLSerializer().serializeToString(clone) + "</svg>";
+    return {svg: text, width: total, height: y};
+  }
+  function save(blob, name) {
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(blob); a.download = name;
+    document.body.appendChild(a); a.click();
+    window.setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+  window.rrExportFigure = function (id, format) {
+    var image = compose(id);
+    var blob = new Blob([image.svg], {type: "image/svg+xml"});
+    if (format === "svg") { save(blob, id + ".svg"); return image; }
+    var img = new Image();
+    img.onload = function () {
+      var canvas = document.createElement("canvas");
+      canvas.width = image.width * 2; canvas.height = image.height * 2;
+      var c = canvas.getContext("2d"); c.scale(2, 2); c.drawImage(img, 0, 0);
+      canvas.toBlob(function (png) { save(png, id + ".png"); }, "image/png");
+    };
+    img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(image.svg);
+    return image;
+  };
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.rr-figure-export");
+    if (!link) { return; }
+    event.preventDefault();
+    window.rrExportFigure(link.getAttribute("data-figure"), link.getAttribute("data-format"));
+  });
+})();"""
+
+
+def page_export_html(fig) -> str:
+    """The "Download the chart (SVG, PNG), with title and source" links of a figure on its page,
+    the words they draw (:func:`export_lines`, as JSON) and the script that draws them."""
+    import html as _html
+
+    from rare_earths.figures.charts import script_json
+
+    e = _html.escape
+    cid = f"chart-{fig.id}"
+    links = " · ".join(f'<a class="rr-figure-export" href="#{e(fig.label)}" data-figure="{e(fig.id)}" '
+                       f'data-format="{fmt}">{fmt.upper()}</a>' for fmt in FORMATS)
+    return (f'<script type="application/json" id="{cid}-export">{script_json(export_lines(fig))}</script>'
+            f"<script>{_PAGE_EXPORT_JS}</script>"
+            f"Download the chart with its title and source: {links}")
