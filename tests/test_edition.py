@@ -52,15 +52,26 @@ def test_citation_cff_version_is_the_package_version(cff):
 
 def test_preferred_citation_text_and_bibtex(cff):
     expected = (f"Rare Earth Rivalry contributors ({rare_earths.BOOK_YEAR}). Rare Earth Rivalry "
-                f"(version {rare_earths.__version__}) [Book]. Released {cff['date-released']}.")
+                f"(version {rare_earths.__version__}) [Book]. Released {cff['date-released']}. "
+                f"{edition.edition_url(cff)}")
     assert edition.read_citation_cff(CFF_PATH) == edition.read_citation_cff() == cff
     assert edition.preferred_citation(cff) == expected
     assert edition.preferred_citation_bibtex(cff) == (
-        "@book{rare_earth_rivalry_0_1_0,\n"
+        "@book{rare_earth_rivalry_" + rare_earths.__version__.replace(".", "_") + ",\n"
         "  author = {{Rare Earth Rivalry contributors}},\n"
         "  title = {Rare Earth Rivalry},\n"
         f"  year = {{{rare_earths.BOOK_YEAR}}},\n"
-        "  edition = {Version 0.1.0}\n}")
+        f"  edition = {{Version {rare_earths.__version__}}},\n"
+        f"  url = {{{edition.edition_url(cff)}}}\n}}")
+
+
+def test_the_book_has_one_address_and_each_version_its_own(cff):
+    # CITATION.cff's url is where the book is published; this version lives at <url>v<version>/,
+    # which is what the preferred citation, html_baseurl and every citation's link use.
+    assert re.fullmatch(r"https://[a-z0-9.-]+(/[A-Za-z0-9._-]+)*/", cff["url"])
+    assert edition.edition_url(cff) == f"{cff['url']}v{rare_earths.__version__}/" == cff["preferred-citation"]["url"]
+    assert edition.page_url("chapters/claims", "claims-ledger-C07") == (
+        f"{cff['url']}v{rare_earths.__version__}/chapters/claims.html#claims-ledger-C07")
 
 
 def test_authors_are_listed_in_apa_style():

@@ -4,7 +4,7 @@ Import stays light: submodules (``dataset``, ``validate``, ``citation`` and the 
 modules) are imported where they are used, so ``rare-earths --help`` starts fast.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 BOOK_TITLE = "Rare Earth Rivalry"
 BOOK_YEAR = 2026  # year of this release, used in citations (kept fixed so outputs are deterministic)
 

@@ -6,7 +6,7 @@ Subcommands (documented in the README; keep names, options and JSON fields stabl
 * ``claims [--json] [--verdict V] [--data DIR]``: the claims ledger;
 * ``cite ID [--style text|markdown|bibtex] [-p NAME=VALUE ...]``: a ready citation for a claim, a key
   number, a figure or a source;
-* ``figure ID [--format svg|png] [-p ...] [--out FILE]`` / ``figure --list [--json]``: export a figure;
+* ``figure ID [--format svg|png] [--size slide|memo|square] [-p ...] [--out FILE]`` / ``figure --list [--json]``: export a figure;
 * ``numbers [IDS ...] [--json] [-p NAME=VALUE ...]``: the key-number registry;
 * ``params CHAPTER [--json]``: the parameters a chapter takes;
 * ``run CHAPTER [-p NAME=VALUE ...] [--out DIR] [--quiet]``: execute a chapter with parameters;
@@ -223,8 +223,6 @@ def cmd_figure(args) -> int:
         return 0
     if not args.id:
         return _fail("figure", "give a figure id (see `rare-earths figure --list`)")
-    from pathlib import Path
-
     try:
         from rare_earths.figures import build_figure
 
@@ -232,60 +230,17 @@ def cmd_figure(args) -> int:
         fig = build_figure(args.id, overrides)
     except ParameterError as err:
         return _fail("figure", str(err))
-    if not (math.isfinite(args.scale) and 0.1 <= args.scale <= 10):
-        return _fail("figure", f"--scale {args.scale:g}: must be a number between 0.1 and 10")
-    from rare_earths.build.paths import ProtectedPathError, check_output_path
+    from rare_earths.figures.export import ExportError, write_export
 
-    out = Path(args.out) if args.out else Path(f"{fig.id}.{args.format}")
-    if out.suffix.lower() != f".{args.format}":
-        return _fail("figure", f"--out {out} does not end in .{args.format} (use --format to choose svg or png)")
     try:
-        check_output_path(out, "--out")
-    except ProtectedPathError as err:
+        written = write_export(fig, args.format, args.out, args.size, args.scale, args.force)
+    except ExportError as err:
         return _fail("figure", str(err))
-    image = fig.to_svg().encode("utf-8") if args.format == "svg" else fig.to_png(scale=args.scale)
-    targets = {out: image, out.with_suffix(".csv"): fig.csv_export_text().encode("utf-8"),
-               out.with_suffix(".citation.txt"): (fig.citation() + "\n").encode("utf-8")}
-    # A file that already holds exactly these bytes is left as it is (an SVG, then a PNG, under one
-    # name shares its .csv and .citation.txt); --force replaces only files this command wrote.
-    pending = {path: data for path, data in targets.items() if not (path.is_file() and path.read_bytes() == data)}
-    existing = [path for path in pending if path.exists()]
-    if existing and not args.force:
-        return _fail("figure", f"{', '.join(map(str, existing))} already exist(s): choose another --out or pass --force")
-    foreign = [str(path) for path in existing if not _written_by_figure(path, out)]
-    if foreign:
-        return _fail("figure", f"{', '.join(foreign)} exist(s) and {'was' if len(foreign) == 1 else 'were'} not written by "
-                               "`rare-earths figure`: not replaced, even with --force (choose another --out)")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        for path, data in pending.items():
-            tmp = path.with_name(f".{path.name}.partial")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
     except OSError as err:
-        return _fail("figure", f"cannot write {err.filename or out}: {err.strerror or err}", 1)
-    for path in targets:
+        return _fail("figure", f"cannot write {err.filename or args.out}: {err.strerror or err}", 1)
+    for path in written:
         print(path)
     return 0
-
-
-def _written_by_figure(path, image_path) -> bool:
-    """Whether an existing file is an output of ``rare-earths figure`` (by its content)."""
-    from rare_earths import BOOK_TITLE
-
-    try:
-        head = path.read_bytes()[:4096]
-    except OSError:
-        return False
-    if path.suffix == ".csv":
-        return head.startswith(f"# {BOOK_TITLE}".encode())
-    if path.name.endswith(".citation.txt"):
-        return head.startswith(BOOK_TITLE.encode())
-    if path.suffix == ".svg":
-        return b"data-rare-earths-figure=" in head
-    # A PNG carries no mark of its own: it is ours when its citation beside it is.
-    sidecar = image_path.with_suffix(".citation.txt")
-    return path.suffix == ".png" and sidecar.is_file() and sidecar.read_bytes().startswith(BOOK_TITLE.encode())
 
 
 def cmd_params(args) -> int:
@@ -387,7 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list the figures with their chapter and caption")
     p.add_argument("--json", action="store_true", help="with --list: JSON objects")
     p.add_argument("--format", choices=("svg", "png"), default="svg")
-    p.add_argument("--scale", type=float, default=2.0, help="PNG scale factor (default 2)")
+    p.add_argument("--scale", type=float, default=2.0, help="PNG scale factor without --size (default 2)")
+    p.add_argument("--size", choices=("slide", "memo", "square"),
+                   help="slide: 1920x1080 px (16:9); memo: 6.5 in at 300 dpi; square: 1080x1080 px (default: the chart's own size)")
     p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="set a parameter (repeatable)")
     p.add_argument("--out", metavar="FILE", help="output file (default ./<id>.<format>); .csv and .citation.txt go beside it")
     p.add_argument("--force", action="store_true", help="replace existing output files")

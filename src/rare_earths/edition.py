@@ -102,6 +102,40 @@ def preferred_citation_bibtex(cff: Mapping) -> str:
 
 
 
+def base_url(cff: Mapping | None = None) -> str:
+    """Where the book is published (CITATION.cff ``url``, ending in ``/``): every version lives under it."""
+    url = str((cff or _cff())["url"]).strip()
+    return url if url.endswith("/") else url + "/"
+
+
+def edition_url(cff: Mapping | None = None) -> str:
+    """The permanent address of this version of the book: ``<base>v<version>/`` (``html_baseurl``)."""
+    return f"{base_url(cff)}v{rare_earths.__version__}/"
+
+
+def page_url(page: str, anchor: str | None = None) -> str:
+    """The address of a page of this version (``chapters/cost-gap``), with ``#anchor`` if given."""
+    return f"{edition_url()}{page}.html" + (f"#{anchor}" if anchor else "")
+
+
+def release_date(cff: Mapping | None = None) -> str:
+    """``date-released`` of CITATION.cff (``YYYY-MM-DD``): the date of this version."""
+    return str((cff or _cff())["date-released"])
+
+
+_CFF_CACHE: dict = {}
+
+
+def _cff() -> dict:
+    # CITATION.cff is read once per process: citations of every figure and number need it.
+    path = citation_cff_path()
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _CFF_CACHE:
+        _CFF_CACHE.clear()
+        _CFF_CACHE[key] = read_citation_cff(path)
+    return _CFF_CACHE[key]
+
+
 #: The edition facts :func:`book_facts` can give.
 BOOK_FACTS = ("book.version", "book.data_version", "book.data_checked_to", "book.build_date", "book.as_of",
               "book.citation")

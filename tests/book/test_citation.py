@@ -12,10 +12,12 @@ import rare_earths
 from support import ROOT
 from rare_earths.book.citation import CitationError, bibtex_file, cite, year_suffixes
 from rare_earths.data.load import data_checked_to, load_table
+from rare_earths.edition import read_citation_cff
 from rare_earths.figures import build_figure
 
 CHECKED = f"{data_checked_to():%Y-%m-%d}"  # data/checked.json
 BOOK = f"Rare Earth Rivalry (version {rare_earths.__version__}, data checked to {CHECKED})"
+URL = read_citation_cff()["url"] + f"v{rare_earths.__version__}/"  # where this version is published
 
 
 def test_references_bib_is_generated_from_the_sources():
@@ -23,6 +25,19 @@ def test_references_bib_is_generated_from_the_sources():
     assert bib == bibtex_file()
     keys = re.findall(r"^@\w+\{([a-z0-9_]+),", bib, flags=re.M)
     assert sorted(keys) == sorted(load_table("sources")["source_id"])
+
+
+def test_bibtex_years_are_years_and_keys_tell_entries_apart():
+    # Two SMM analyses of 2025 share producer and year: the key (the source id) tells them apart,
+    # never a letter written into the year.
+    bib = bibtex_file()
+    years = re.findall(r"^  year = \{([^}]*)\}", bib, flags=re.M)
+    assert years and all(re.fullmatch(r"\d{4}", y) for y in years), sorted(set(years))
+    for sid in ("smm_2025_09_18", "smm_2025_12_29"):
+        entry = cite(sid, "bibtex")
+        assert entry.startswith(f"@misc{{{sid},") and "  year = {2025}," in entry
+    for identifier in ("book", "C40", "costs.floor_multiple_of_2024_price", "cost-gap-range"):
+        assert f"  year = {{{rare_earths.BOOK_YEAR}}}," in cite(identifier, "bibtex")
 
 
 def test_same_producer_and_year_get_letters_in_date_order():
@@ -34,8 +49,6 @@ def test_same_producer_and_year_get_letters_in_date_order():
     assert [suffixes[s] for s in smm["source_id"]] == [chr(ord("a") + i) for i in range(len(smm))]
     assert suffixes["smm_2025_09_18"] < suffixes["smm_2025_12_29"]  # the seeds, in date order
     assert "usgs_mcs_2025_ree" not in suffixes  # alone in its year
-    entry = cite("smm_2025_12_29", "bibtex")
-    assert entry.startswith("@misc{smm_2025_12_29,") and f"year = {{2025{suffixes['smm_2025_12_29']}}}" in entry
 
 
 def test_source_citation_is_the_sources_own_text():
@@ -54,7 +67,7 @@ def test_claim_citation_quotes_the_seed_and_names_the_authority_and_verdict():
     assert text.startswith(f"\u201c{c40['quote']}\u201d Claim C40 in SMM, ")
     assert f"Checked against {sources.loc['nrcan_ree_facts', 'citation'].rstrip('.')}" in text
     assert f"Verdict: mislabelled. {c40['note']}" in text
-    assert text.endswith(f"Source: {BOOK}, claims ledger.")
+    assert text.endswith(f"Source: {BOOK}, claims ledger, {URL}chapters/claims.html#rr-table-claims-ledger-C40")
     assert cite("C40", "markdown").startswith(f"> {c40['quote']}\n\n")
     assert cite("C40", "bibtex").startswith("@misc{rare_earth_rivalry_c40,")
     no_authority = next(i for i, r in claims.iterrows() if pd.isna(r["authority_source_id"]))
@@ -66,7 +79,8 @@ def test_number_citation_names_value_formula_producers_and_parameters():
     assert text == (
         "Extra US cost per kg, high end of the gap: 27.50 USD/kg. Formula: china_cost x cost_gap_high = 55 x 0.5. "
         "Sources: SMM 2025-09-18; USGS MCS 2026 v1.3. Parameters (non-default): cost_gap_high=0.5. "
-        f"In: {BOOK}, key number costs.us_extra_cost_usd_per_kg_high.")
+        f"In: {BOOK}, key number costs.us_extra_cost_usd_per_kg_high. "
+        f"{URL}chapters/cost-gap.html#number-costs.us_extra_cost_usd_per_kg_high")
     assert "Parameters" not in cite("costs.us_extra_cost_usd_per_kg_high")
     ranged = cite("rebuild.coverage_pct")
     # commitments.csv at the data date (USD m; DFC 465 replaced by 565, JPM/GS 1,000 terminated), against USD 200 bn:
@@ -84,8 +98,14 @@ def test_number_citation_names_value_formula_producers_and_parameters():
 def test_figure_citation_is_the_figures_own():
     fig = build_figure("reserves-ranked")
     assert cite("reserves-ranked") == fig.citation()
-    assert cite("reserves-ranked", "markdown") == f"*{fig.short_title}*. {fig.citation()}"
-    assert cite("reserves-ranked", "bibtex").startswith("@misc{rare_earth_rivalry_reserves_ranked,")
+    url = f"{URL}chapters/reserves.html#fig-reserves-ranked"
+    assert fig.citation().endswith(f"Data checked to {CHECKED}. {url}")
+    markdown = cite("reserves-ranked", "markdown")
+    assert markdown.count(fig.short_title) == 1 and f"*{fig.short_title}*" in markdown and markdown.endswith(f"<{url}>")
+    bib = cite("reserves-ranked", "bibtex")
+    assert bib.startswith("@misc{rare_earth_rivalry_reserves_ranked,")
+    assert f"  url = {{{url}}}," in bib and f"  version = {{{rare_earths.__version__}}}," in bib
+    assert f"Data checked to {CHECKED}." in bib
     assert "Parameters (non-default): cost_gap_high=0.5" in cite("cost-gap-range", overrides={"cost_gap_high": 0.5})
 
 
@@ -99,3 +119,25 @@ def test_unknown_ids_and_styles_are_named(identifier, style, message):
     with pytest.raises(CitationError) as err:
         cite(identifier, style)
     assert message in str(err.value)
+
+
+def test_book_citation_in_every_style():
+    cff = read_citation_cff()
+    text = cite("book")
+    assert text.startswith(f"Rare Earth Rivalry contributors ({rare_earths.BOOK_YEAR}). Rare Earth Rivalry "
+                           f"(version {rare_earths.__version__}) [Book]. Released {cff['date-released']}.")
+    assert text.endswith(f"Data checked to {CHECKED}. {URL}") and text.count("https://") == 1
+    assert cite("book", "markdown").endswith(f"<{URL}>")
+    bib = cite("book", "bibtex")
+    assert bib.startswith("@book{rare_earth_rivalry_" + rare_earths.__version__.replace(".", "_") + ",")
+    for field in (f"url = {{{URL}}}", f"version = {{{rare_earths.__version__}}}", f"date = {{{cff['date-released']}}}"):
+        assert field in bib
+
+
+def test_number_citations_name_producers_in_one_line():
+    # rebuild.years_to_reach_at_pace rests on many sources: the citation stays one line of short labels.
+    text = cite("rebuild.years_to_reach_at_pace")
+    sources = re.search(r"Sources: (.*?)\. (?:Judged|In:)", text).group(1)
+    assert "\n" not in text and len(sources) < 400
+    labels = sources.split("; ")
+    assert len(labels) == len(set(labels)) >= 2 and all(len(label) < 40 for label in labels)

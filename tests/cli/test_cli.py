@@ -262,7 +262,8 @@ def test_figure_replaces_only_its_own_outputs_and_only_when_forced(tmp_path):
     changed = ("figure", "cost-gap-range", "-p", "cost_gap_high=0.5", "--out", str(out))
     assert "already exist" in _one_line_error(run_cli(*changed), 2, "figure")
     run_cli(*changed, "--force", check=True)
-    assert out.with_suffix(".citation.txt").read_text().rstrip().endswith("cost_gap_high=0.5.")
+    url = build_figure("cost-gap-range").url()
+    assert out.with_suffix(".citation.txt").read_text().rstrip().endswith(f"cost_gap_high=0.5. {url}")
     mine = tmp_path / "mine.svg"
     mine.write_text("mine")
     err = _one_line_error(run_cli("figure", "cost-gap-range", "--out", str(mine), "--force"), 2, "figure")

@@ -45,14 +45,17 @@ def year_suffixes(sources: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def bibtex_entry(row: pd.Series, year_suffix: str = "") -> str:
-    """One BibTeX entry for a ``sources`` row (key = source_id)."""
+def bibtex_entry(row: pd.Series) -> str:
+    """One BibTeX entry for a ``sources`` row (key = source_id).
+
+    ``year`` is the year of publication, never with a disambiguation letter: the key tells two
+    entries of one producer and year apart."""
     date = row["date_published"]
     kind = "techreport" if row["bibtex_type"] == "techreport" else "misc"
     fields: list[tuple[str, str]] = [
         ("author", "{" + _bib_escape(row["producer"]) + "}"),
         ("title", "{" + _bib_escape(row["title"]) + "}"),  # braces keep the capitalisation
-        ("year", f"{date.year}{year_suffix}"),
+        ("year", f"{date.year}"),
     ]
     if row["date_precision"] != "year":
         fields.append(("month", _MONTHS[date.month - 1]))
@@ -78,9 +81,8 @@ def bibtex_entry(row: pd.Series, year_suffix: str = "") -> str:
 def bibtex_file(data: str | os.PathLike | None = None) -> str:
     """The whole ``references.bib`` text, one entry per source, sorted by id for stable diffs."""
     sources = load_table("sources", data).sort_values("source_id")
-    suffixes = year_suffixes(sources)
     header = "% Generated from data/sources.csv by scripts/generate.py: edit the CSV, not this file.\n\n"
-    return header + "\n".join(bibtex_entry(row, suffixes.get(row["source_id"], "")) for _, row in sources.iterrows())
+    return header + "\n".join(bibtex_entry(row) for _, row in sources.iterrows())
 
 
 def _source_row(source_id: str, data=None) -> pd.Series:
@@ -95,8 +97,7 @@ def cite_source(source_id: str, style: str = "text", data=None) -> str:
     _check_style(style)
     row = _source_row(source_id, data)
     if style == "bibtex":
-        suffix = year_suffixes(load_table("sources", data)).get(source_id, "")
-        return bibtex_entry(row, suffix).rstrip("\n")
+        return bibtex_entry(row).rstrip("\n")
     citation = row["citation"]
     if style == "markdown" and _present(row["url"]):
         citation = citation.replace(row["url"], f"<{row['url']}>") if row["url"] in citation else f"{citation} <{row['url']}>"
@@ -108,6 +109,75 @@ def book_reference() -> str:
     from rare_earths.data.load import data_checked_to
 
     return f"{BOOK_TITLE} (version {__version__}, data checked to {data_checked_to().isoformat()})"
+
+
+#: The interactive table of the claims chapter, whose rows are anchored ``rr-table-claims-ledger-<id>``.
+LEDGER_TABLE = "claims-ledger"
+#: The chapters whose "numbers in this chapter" table anchors each of their own numbers (a
+#: number's own chapter is the first of its ``chapters``); others are cited by their page.
+NUMBER_TABLE_CHAPTERS = ("shares", "reserves", "cost-gap", "rebuild", "outlook", "pipeline")
+
+
+def claim_url(claim_id: str) -> str:
+    """The claim's row in the ledger of this version of the book."""
+    from rare_earths.book.tables import row_anchor
+    from rare_earths.edition import page_url
+
+    return page_url("chapters/claims", row_anchor(LEDGER_TABLE, claim_id))
+
+
+def number_url(number) -> str:
+    """The number's row in its chapter's numbers table (or its chapter's page)."""
+    from rare_earths.book.tables import number_anchor
+    from rare_earths.edition import page_url
+
+    home = number.chapters[0] if number.chapters else "methods"
+    return page_url(f"chapters/{home}", number_anchor(number.id) if home in NUMBER_TABLE_CHAPTERS else None)
+
+
+def _bibtex_misc(key: str, title: str, url: str, note: str) -> str:
+    """A ``@misc`` entry citing part of this version of the book (url, version, data date)."""
+    from rare_earths.data.load import data_checked_to
+    from rare_earths.edition import release_date
+
+    checked = data_checked_to().isoformat()
+    fields = [
+        ("author", "{" + _bib_escape(BOOK_TITLE) + " contributors}"),
+        ("title", _bib_escape(title)),
+        ("year", str(BOOK_YEAR)),
+        ("version", __version__),
+        ("date", release_date()),
+        ("url", url),
+        ("note", _bib_escape(note if f"Data checked to {checked}" in note else f"{note} Data checked to {checked}.")),
+    ]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{key},\n{body}\n}}"
+
+
+def cite_book(style: str = "text") -> str:
+    """Citation of the book as a whole (CITATION.cff's preferred citation, with its URL and data date)."""
+    _check_style(style)
+    from rare_earths.data.load import data_checked_to
+    from rare_earths.edition import edition_url, preferred_citation, read_citation_cff, release_date
+
+    cff = read_citation_cff()
+    url = edition_url(cff)
+    checked = data_checked_to().isoformat()
+    if style == "bibtex":
+        key = "rare_earth_rivalry_" + __version__.replace(".", "_")
+        fields = [("author", "{" + _bib_escape(BOOK_TITLE) + " contributors}"), ("title", _bib_escape(BOOK_TITLE)),
+                  ("year", str(BOOK_YEAR)), ("edition", f"Version {__version__}"), ("version", __version__),
+                  ("date", release_date(cff)), ("url", url),
+                  ("note", _bib_escape(f"Data checked to {checked}. Licence: CC BY 4.0 (book and curated data), MIT (code)."))]
+        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+        return f"@book{{{key},\n{body}\n}}"
+    # The URL last, after the data date (CITATION.cff's own URLs are left out: this one is the version's).
+    unlinked = {k: v for k, v in cff.items() if k not in ("url", "repository-code")}
+    unlinked["preferred-citation"] = {k: v for k, v in (cff.get("preferred-citation") or {}).items() if k != "url"}
+    text = f"{preferred_citation(unlinked)} Data checked to {checked}."
+    if style == "markdown":
+        return f"{text} <{url}>"
+    return f"{text} {url}"
 
 
 def _as_of_note(number, overrides: dict | None) -> str:
@@ -130,13 +200,9 @@ def cite_claim(claim_id: str, style: str = "text", data=None) -> str:
     claim = claims.loc[claim_id]
     seed = _source_row(claim["seed_source_id"], data)
     if style == "bibtex":
-        key = f"rare_earth_rivalry_{claim_id.lower()}"
-        return (
-            f"@misc{{{key},\n  author = {{{{{_bib_escape(BOOK_TITLE)} contributors}}}},\n"
-            f"  title = {{{_bib_escape(BOOK_TITLE)}: claims ledger, claim {claim_id}}},\n"
-            f"  year = {{{BOOK_YEAR}}},\n"
-            f"  note = {{{_bib_escape('Quoting ' + seed['citation'] + '; verdict: ' + claim['verdict'].replace('_', ' '))}}}\n}}"
-        )
+        return _bibtex_misc(f"rare_earth_rivalry_{claim_id.lower()}", f"{BOOK_TITLE}: claims ledger, claim {claim_id}",
+                            claim_url(claim_id),
+                            f"Quoting {seed['citation'].rstrip('.')}; verdict: {claim['verdict'].replace('_', ' ')}.")
     verdict = claim["verdict"].replace("_", " ")
     quote = claim["quote"]
     if style == "markdown":
@@ -151,7 +217,8 @@ def cite_claim(claim_id: str, style: str = "text", data=None) -> str:
         figure = f": {claim['authority_text']}" if _present(claim["authority_text"]) else ""
         parts.append(f"Checked against {authority['citation'].rstrip('.')}{figure}.")
     parts.append(f"Verdict: {verdict}. {claim['note']}".rstrip())
-    parts.append(f"Source: {book_reference()}, claims ledger.")
+    url = claim_url(claim_id)
+    parts.append(f"Source: {book_reference()}, claims ledger, " + (f"<{url}>" if style == "markdown" else url))
     return " ".join(parts)
 
 
@@ -175,21 +242,18 @@ def cite_number(number_id: str, style: str = "text", overrides: dict | None = No
     value = f"{number.display()} {number.unit}" + (f" (range {number.display_range()})" if number.is_ranged else "")
     # One line naming the producers (short labels; `rare-earths cite SOURCE_ID` gives each in full).
     producers = "; ".join(dict.fromkeys(source_label(_source_row(s, data)) for s in number.sources))
+    url = number_url(number)
     if style == "bibtex":
         key = "rare_earth_rivalry_" + re.sub(r"[^a-z0-9]+", "_", number_id.lower())
         note = f"{number.label}: {value}. Sources: {producers}.{_as_of_note(number, overrides)}"
         if params:
             note += f" Parameters (non-default): {_params_text(params)}."
-        return (
-            f"@misc{{{key},\n  author = {{{{{_bib_escape(BOOK_TITLE)} contributors}}}},\n"
-            f"  title = {{{_bib_escape(BOOK_TITLE)}: key number {_bib_escape(number_id)}}},\n"
-            f"  year = {{{BOOK_YEAR}}},\n  note = {{{_bib_escape(note)}}}\n}}"
-        )
+        return _bibtex_misc(key, f"{BOOK_TITLE}: key number {number_id}", url, note)
     label = f"**{number.label}**" if style == "markdown" else number.label
     text = f"{label}: {value}. Formula: {number.formula}. Sources: {producers}.{_as_of_note(number, overrides)}"
     if params:
         text += f" Parameters (non-default): {_params_text(params)}."
-    return f"{text} In: {book_reference()}, key number {number_id}."
+    return f"{text} In: {book_reference()}, key number {number_id}. " + (f"<{url}>" if style == "markdown" else url)
 
 
 def cite_figure(figure_id: str, style: str = "text", overrides: dict | None = None) -> str:
@@ -198,16 +262,18 @@ def cite_figure(figure_id: str, style: str = "text", overrides: dict | None = No
     from rare_earths.figures import build_figure
 
     fig = build_figure(figure_id, overrides)
-    text = fig.citation()
+    text = fig.citation()  # ends with the figure's URL
+    url = fig.url()
     if style == "markdown":
-        return f"*{fig.short_title}*. " + text
+        # The title once, in italics, then the rest of the citation with the URL as a link.
+        head = f"{BOOK_TITLE} ({__version__}), figure {fig.id}: {fig.short_title}."
+        rest = text[len(head):].strip() if text.startswith(head) else text
+        rest = rest[: -len(url)].rstrip() if rest.endswith(url) else rest
+        return f"{BOOK_TITLE} ({__version__}), figure {fig.id}: *{fig.short_title}*. {rest} <{url}>"
     if style == "bibtex":
-        key = "rare_earth_rivalry_" + figure_id.replace("-", "_")
-        return (
-            f"@misc{{{key},\n  author = {{{{{_bib_escape(BOOK_TITLE)} contributors}}}},\n"
-            f"  title = {{{_bib_escape(BOOK_TITLE)}: figure {_bib_escape(figure_id)}, {_bib_escape(fig.short_title)}}},\n"
-            f"  year = {{{BOOK_YEAR}}},\n  note = {{{_bib_escape(text)}}}\n}}"
-        )
+        note = text[: -len(url)].rstrip() if text.endswith(url) else text
+        return _bibtex_misc("rare_earth_rivalry_" + figure_id.replace("-", "_"),
+                            f"{BOOK_TITLE}: figure {figure_id}, {fig.short_title}", url, note)
     return text
 
 
@@ -219,9 +285,12 @@ FIGURE_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)+")
 
 
 def cite(identifier: str, style: str = "text", data=None, overrides: dict | None = None) -> str:
-    """Citation for any id the book knows: a claim (C07), a key number (costs.floor_multiple_of_2024_price),
-    a figure (reserves-ranked) or a source (usgs_mcs_2026_ree). ``overrides`` apply to numbers and figures."""
+    """Citation for any id the book knows: ``book`` (the whole book), a claim (C07), a key number
+    (costs.floor_multiple_of_2024_price), a figure (reserves-ranked) or a source (usgs_mcs_2026_ree).
+    ``overrides`` apply to numbers and figures."""
     _check_style(style)
+    if identifier == "book":
+        return cite_book(style)
     if re.fullmatch(r"C\d{2,3}", identifier):
         return cite_claim(identifier, style, data)
     if "." in identifier:
@@ -240,7 +309,7 @@ def cite(identifier: str, style: str = "text", data=None, overrides: dict | None
         close = difflib.get_close_matches(identifier, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise CitationError(
-            f"unknown id {identifier!r}{hint}: give a claim id (C01…), a key-number id (`rare-earths numbers`), "
+            f"unknown id {identifier!r}{hint}: give `book`, a claim id (C01…), a key-number id (`rare-earths numbers`), "
             "a figure id (`rare-earths figure --list`) or a source id (data/sources.csv)"
         ) from None
 

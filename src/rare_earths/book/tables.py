@@ -9,6 +9,8 @@ from typing import Iterable
 
 import pandas as pd
 
+NUMBER_INDEX = "number_id"  # the index name of numbers_table's frames (their rows are anchored)
+
 
 def numbers_table(numbers: dict, ids: Iterable[str]) -> "pd.DataFrame":
     """A small table of registered numbers (label, value, range, unit, sources) for display."""
@@ -17,7 +19,8 @@ def numbers_table(numbers: dict, ids: Iterable[str]) -> "pd.DataFrame":
         n = numbers[i]
         rows.append({"number": n.label, "value": n.display(), "range": n.display_range(), "unit": n.unit,
                      "sources": ", ".join(n.sources), "id": n.id})
-    return pd.DataFrame(rows)
+    # Indexed by the ids too, so a table made from some of its columns still anchors its rows.
+    return pd.DataFrame(rows, index=pd.Index([r["id"] for r in rows], name=NUMBER_INDEX))
 
 
 def summary_table(numbers: dict, ids: Iterable[str]) -> "pd.DataFrame":
@@ -40,10 +43,42 @@ def show_table(frame: pd.DataFrame, caption: str | None = None) -> None:
     from IPython.display import HTML, display
 
     table = frame.to_html(index=False, escape=True, na_rep="", classes="data-table", border=0, justify="left")
+    table = _anchor_number_rows(table, frame)
     # Long ids (costs.us_extra_cost_usd_per_kg_low) would push the table past the text column.
     table = "<style>table.data-table td{overflow-wrap:anywhere}</style>" + table
     cap = f"<p class='table-caption'>{html.escape(caption)}</p>" if caption else ""
     display(HTML(cap + table))
+
+
+#: The anchor of a key number's row in a numbers table (what its citation's URL points to).
+NUMBER_ANCHOR_PREFIX = "number-"
+
+
+
+def number_anchor(number_id: str) -> str:
+    """``number-costs.floor_multiple_of_2024_price``: the id of the number's row."""
+    return NUMBER_ANCHOR_PREFIX + number_id
+
+
+def _anchor_number_rows(table_html: str, frame: pd.DataFrame) -> str:
+    """Give each row of a numbers table (a frame with an ``id`` column of key-number ids, or
+    indexed by them as :func:`numbers_table` is) the id :func:`number_anchor`, so a citation can
+    link to it; a repeated id is anchored once."""
+    ids = list(frame["id"]) if "id" in frame.columns else list(frame.index) if frame.index.name == NUMBER_INDEX else []
+    if not ids or not all(isinstance(v, str) and "." in v for v in ids):
+        return table_html
+    head, sep, body = table_html.partition("<tbody>")
+    if not sep:
+        return table_html
+    seen: set[str] = set()
+    parts = body.split("<tr>")
+    for i, number_id in enumerate(ids, start=1):
+        if i < len(parts) and number_id not in seen:
+            seen.add(number_id)
+            parts[i] = f'<tr id="{html.escape(number_anchor(number_id), quote=True)}">' + parts[i]
+        elif i < len(parts):
+            parts[i] = "<tr>" + parts[i]
+    return head + sep + parts[0] + "".join(parts[1:])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,6 +288,7 @@ def interactive_table_html(
         for c in shown
     )
     body_rows = []
+    anchored: set[str] = set()
     for _, row in frame.iterrows():
         cells = []
         for c in shown:
@@ -275,7 +311,12 @@ def interactive_table_html(
             cls = f' class="{" ".join(classes)}"' if classes else ""
             cells.append(f"<td{cls}{''.join(attrs)}>{content}</td>")
         filt = f' data-rr-filter="{e(_cell_text(row[filter_column]))}"' if filter_column else ""
-        body_rows.append(f"<tr{filt}>{''.join(cells)}</tr>")
+        # A row with an id can be linked to (row_anchor: rr-table-claims-ledger-C07), once per id.
+        anchor = ""
+        if "id" in frame.columns and _cell_text(row["id"]) and _cell_text(row["id"]) not in anchored:
+            anchored.add(_cell_text(row["id"]))
+            anchor = f' id="{e(row_anchor(name, _cell_text(row["id"])))}"'
+        body_rows.append(f"<tr{filt}{anchor}>{''.join(cells)}</tr>")
 
     controls = [
         f'<label>Filter <input type="search" class="rr-table-q" id="{root_id}-q" '
@@ -312,6 +353,11 @@ def interactive_table_html(
         f"<script>\n{js}\n</script>\n"
         "</div>"
     )
+
+
+def row_anchor(name: str, row_id: str) -> str:
+    """The element id of the row ``row_id`` (its ``id`` column) of the interactive table ``name``."""
+    return f"rr-table-{name}-{row_id}"
 
 
 def interactive_table(frame: pd.DataFrame | list[dict], name: str, **options):

@@ -285,7 +285,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="start every kernel afresh instead of forking it from a process with the libraries imported")
     parser.add_argument("--report", metavar="FILE", help="write the JSON report to FILE ('-' for stdout)")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also print the whole book into one PDF beside the pages (headless Chromium; "
+                             "the pages then link it): rare_earths.build.pdf")
     args = parser.parse_args(argv)
+    if args.pdf:
+        os.environ["RARE_EARTHS_PDF"] = "1"  # read by _ext/page_meta.py in the render (the PDF link)
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
     report: dict = {}
@@ -303,6 +308,21 @@ def main(argv: list[str] | None = None) -> int:
                   f"{len(report.get('executed', []))} notebook(s) finished before are kept, the rest execute next build",
                   file=sys.stderr)
             code = err.code
+    if code == 0 and args.pdf and not args.dry_run and not args.no_render:
+        from rare_earths.build.pdf import PdfError, make_pdf, pdf_name
+
+        html_dir = read_settings(Path(args.book).resolve(), args.path_output.resolve() if args.path_output else None).html_dir
+        if report.get("render") != "skipped" or not (html_dir / pdf_name()).is_file():
+            t = time.perf_counter()
+            try:
+                report["pdf"] = str(make_pdf(html_dir, Path(args.book).resolve(), quiet=args.quiet))
+            except PdfError as err:
+                print(f"{PROG}: error: {err}", file=sys.stderr)
+                report["error"] = str(err)
+                code = 1
+            report["seconds"]["pdf"] = round(time.perf_counter() - t, 3)
+        else:
+            report["pdf"] = str(html_dir / pdf_name())
     if args.dry_run and report and not args.report:
         for rel, why in report["reasons"].items():
             print(f"{rel}: {why}")

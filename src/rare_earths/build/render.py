@@ -47,8 +47,11 @@ def config_fingerprint(book: Path, env: str) -> str:
     shows it under its title), the environment (with the package's version)."""
     from rare_earths.data.load import CHECKED_FILE, data_dir
 
-    digest = hashlib.sha256(env.encode())
+    # Pages link the book's PDF only in a `--pdf` build (RARE_EARTHS_PDF=1): a switch renders all.
+    digest = hashlib.sha256(f"{env}\0pdf={os.environ.get('RARE_EARTHS_PDF', '')}".encode())
     files = [book / "_config.yml", book / "_toc.yml", data_dir() / CHECKED_FILE]
+    # The Changes page is made from the release snapshots and their notes (_ext/release_changes.py).
+    files += sorted((book / "releases").glob("*")) if (book / "releases").is_dir() else []
     files += sorted((book / "_ext").rglob("*.py") if (book / "_ext").is_dir() else [])
     for path in files:
         digest.update(f"{path.name}\0{file_digest(path)}\n".encode())

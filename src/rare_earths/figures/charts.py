@@ -354,7 +354,13 @@ class Figure:
                 f"Sources: {self.sources_text()}. Data checked to {data_checked_to().isoformat()}.")
         if self.parameters:
             text += " Parameters (non-default): " + ", ".join(f"{k}={v}" for k, v in sorted(self.parameters.items())) + "."
-        return text
+        return f"{text} {self.url()}"
+
+    def url(self) -> str:
+        """The figure's permanent address: its anchor in this version of the book."""
+        from rare_earths.edition import page_url
+
+        return page_url(f"chapters/{self.chapter}", self.label)
 
     def cell_metadata(self, caption_before: bool = True) -> dict[str, Any]:
         """Cell metadata that makes the cell's output the numbered figure ``fig-<id>`` (myst-nb 1.4)."""
@@ -402,7 +408,10 @@ class Figure:
         """The chart as SVG text (vl-convert; deterministic), with the alt text as its title and ARIA label."""
         import vl_convert as vlc
 
-        svg = vlc.vegalite_to_svg(self._themed_spec(), vl_version=self._vl_version())
+        return self.mark_svg(vlc.vegalite_to_svg(self._themed_spec(), vl_version=self._vl_version()))
+
+    def mark_svg(self, svg: str) -> str:
+        """An SVG of this figure with the alt text as its title and ARIA label, and the figure id."""
         alt_text = html.escape(self.alt_text.strip())
         svg = svg.replace("<svg ", f'<svg role="img" aria-label="{alt_text}" data-rare-earths-figure="{html.escape(self.id)}" ', 1)
         start = svg.index(">", svg.index("<svg")) + 1
@@ -432,6 +441,13 @@ class Figure:
         ]
         if self.parameters:
             header.append("# Parameters (non-default): " + ", ".join(f"{k}={v}" for k, v in sorted(self.parameters.items())))
+        from rare_earths.figures.export import column_titles
+
+        titles = column_titles(self._themed_spec(), list(self.data.columns))
+        if titles:
+            header.append("# Columns (as the chart titles them, with units): "
+                          + "; ".join(f"{column} = {title}" for column, title in titles.items()))
+        header.append(f"# {self.url()}")
         safe = self.data.copy()
         for column in safe.columns:
             if safe[column].dtype == object or str(safe[column].dtype).startswith("str"):
@@ -458,7 +474,7 @@ class Figure:
             f'  var el = document.getElementById("{cid}");\n'
             f'  var spec = JSON.parse(document.getElementById("{cid}-spec").textContent);\n'
             "  if (window.vegaEmbed) {\n"
-            f"    window.vegaEmbed(el, spec, {script_json(EMBED_OPTIONS)}).catch(function (err) {{\n"
+            f"    window.vegaEmbed(el, spec, {script_json({**EMBED_OPTIONS, 'downloadFileName': self.id})}).catch(function (err) {{\n"
             '      el.textContent = "The chart could not be drawn: " + err;\n'
             "    });\n"
             "  } else {\n"
@@ -477,10 +493,16 @@ class Figure:
             f'<div class="rr-figure-chart">\n{self.chart_html()}\n</div>\n'
             f'<p class="rr-figure-caption" {text_style}>{e(self.caption.strip())}</p>\n'
             f'<p class="rr-figure-links" {text_style}><a class="rr-figure-csv" href="{self.csv_data_url()}" '
-            f'download="{e(self.id)}.csv" type="text/csv">Download the data (CSV)</a></p>\n'
+            f'download="{e(self.id)}.csv" type="text/csv">Download the data (CSV)</a> · {self.export_links_html()}</p>\n'
             f'<p class="rr-figure-cite" {text_style}>Cite: {e(self.citation())}</p>\n'
             "</div>"
         )
+
+    def export_links_html(self) -> str:
+        """Links that save the chart as drawn, with its title and source (figures/export.py)."""
+        from rare_earths.figures.export import page_export_html
+
+        return page_export_html(self)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
         return {"text/html": self.to_html(), "text/plain": f"Figure {self.id}: {self.caption.strip()}"}
