@@ -239,7 +239,7 @@ def prepare_data(folder: str | os.PathLike | None, base: str | os.PathLike | Non
         from rare_earths.data.checks import validate_dataset
 
         problems = []
-        for p in validate_dataset(tmp):
+        for p in validate_dataset(tmp, reuse_validated=True):
             if p.file not in {TABLES[n].path for n in normalised}:
                 continue  # the shipped tables' own problems are `rare-earths validate`'s business
             file, line = origin.get((p.file, p.line), (str(shipped / p.file), p.line))

@@ -144,7 +144,12 @@ def load_scenario(name_or_path: str | os.PathLike) -> Scenario:
     except tomllib.TOMLDecodeError as err:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(err))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))
-        where = f"{path}:{found.group(1)}: column {found.group(2)}:" if found else f"{path}:"
+        if found:
+            where = f"{path}:{found.group(1)}: column {found.group(2)}:"
+        elif "end of document" in str(err):
+            where = f"{path}:{max(1, len(text.splitlines()))}:"
+        else:
+            where = f"{path}:"
         raise ScenarioError(f"{where} not valid TOML: {message}") from None
     for key in doc:
         if key not in TOP_KEYS:
@@ -232,10 +237,10 @@ def _reference(where: str, name: str, ref: dict) -> tuple[Any, str]:
     if rounding is not None and rounding not in ROUNDINGS:
         raise ScenarioError(f"{where}: {name}: round={rounding!r}: must be one of {', '.join(ROUNDINGS)}")
     if kind == "number":
-        from rare_earths.numbers import UnknownNumberError, compute_numbers, domains_of, select
+        from rare_earths.numbers import UnknownNumberError, domains_of, select
 
         try:
-            (number,) = select(compute_numbers({}, domains=domains_of([target])), [target])
+            (number,) = select(_published_numbers(tuple(domains_of([target]) or ())), [target])
         except (UnknownNumberError, ValueError) as err:
             raise ScenarioError(f"{where}: {name}: {err.args[0] if err.args else err}") from None
         raw = {"value": number.value, "low": number.low, "high": number.high}[part]
@@ -271,6 +276,21 @@ def _reference(where: str, name: str, ref: dict) -> tuple[Any, str]:
     return value, label
 
 
+def _published_numbers(domains: tuple[str, ...]) -> list:
+    """The registry's numbers of ``domains`` under the default parameters, on the data in use
+    (computed once per process and data folder: scenarios often refer to the same domain)."""
+    from rare_earths.data.load import data_dir
+    from rare_earths.numbers import compute_numbers
+
+    key = (str(data_dir()), domains)
+    if key not in _PUBLISHED:
+        _PUBLISHED[key] = compute_numbers({}, domains=list(domains))
+    return _PUBLISHED[key]
+
+
+_PUBLISHED: dict[tuple, list] = {}
+
+
 def _check_cross_with_defaults(values: dict) -> None:
     merged = dict(values)
     for low, high in RANGE_PAIRS:
@@ -278,6 +298,19 @@ def _check_cross_with_defaults(values: dict) -> None:
             for pname in (low, high):
                 merged.setdefault(pname, PARAMETERS[pname].resolve_default())
     check_cross(merged)
+
+
+def _parse_each(assignments: Iterable[str]) -> dict:
+    """``NAME=VALUE`` texts, each parsed and checked as ``-p`` does (the cross rules come after)."""
+    out: dict[str, Any] = {}
+    for text in assignments:
+        if "=" not in text:
+            raise ParameterError(f"{text!r}: expected NAME=VALUE (e.g. cost_gap_high=0.5)")
+        name, _, value = text.partition("=")
+        if not name.strip():
+            raise ParameterError(f"{text!r}: missing parameter name before '='")
+        out[name.strip()] = get_parameter(name.strip()).parse(value)
+    return out
 
 
 def list_scenarios() -> list[Scenario]:
@@ -307,9 +340,9 @@ def scenario_overrides(scenario: str | os.PathLike | Scenario | None, assignment
     parameters that are its own and sets the others aside (``not_taken``); a scenario that sets
     none of them is an error, and ``-p`` must name the chapter's parameters, as without a scenario.
     """
-    given = parse_assignments(list(assignments))
     if scenario is None:
-        return Inputs(given)
+        return Inputs(parse_assignments(list(assignments)))
+    given = _parse_each(assignments)  # the cross rules are checked once -p is merged with the scenario
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     values = dict(loaded.parameters)
     not_taken: tuple[str, ...] = ()
