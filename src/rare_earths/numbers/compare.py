@@ -204,7 +204,11 @@ def format_comparison(comparison: Comparison) -> str:
     """The comparison as text: the two sides, the parameters that differ, the numbers that moved."""
     lines = [f"A: {comparison.a.label}", f"B: {comparison.b.label}"]
     if comparison.parameters:
-        lines.append("parameters that differ: " + "; ".join(f"{p['name']} {p['a']} -> {p['b']}" for p in comparison.parameters))
+        def short(v):
+            return f"{v:.6g}" if isinstance(v, float) else str(v)
+
+        lines.append("parameters that differ: " + "; ".join(f"{p['name']} {short(p['a'])} -> {short(p['b'])}"
+                                                            for p in comparison.parameters))
     else:
         lines.append("parameters that differ: none")
     if comparison.a.data != comparison.b.data:
