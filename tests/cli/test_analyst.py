@@ -146,6 +146,9 @@ def test_overlay_rows_are_merged_and_labelled_by_their_own_source(tmp_path):
     shipped = build_figure("floor-vs-prices")
     assert len(fig["data"]) == len(shipped.data) + 1  # extended: every shipped row is still there
     assert OWN_SOURCE["title"] not in shipped.citation()
+    # Outputs never land in the analyst's data.
+    err = _error(run_cli("figure", "floor-vs-prices", "--data", str(overlay), "--out", str(overlay / "f.svg")), "figure")
+    assert f"inside {overlay}" in err and sorted(p.name for p in overlay.iterdir()) == ["prices.csv", "sources.csv"]
 
 
 # --- run pages -----------------------------------------------------------------------------------

@@ -40,6 +40,9 @@ from rare_earths.data.schema import TABLES
 
 DATAPACKAGE = "datapackage.json"
 
+#: The overlay folders this process reads: command outputs never go there (see build.paths).
+OVERLAYS_IN_USE: list[Path] = []
+
 
 class OverlayError(ValueError):
     """An overlay folder that cannot be used; the message is one line naming file, line and column."""
@@ -176,6 +179,8 @@ def prepare_data(folder: str | os.PathLike | None, base: str | os.PathLike | Non
     if not is_overlay(given):
         return DataSelection(data_dir(given))
     overlay = given.resolve()
+    if overlay not in OVERLAYS_IN_USE:
+        OVERLAYS_IN_USE.append(overlay)
     shipped = data_dir(base)
     files = overlay_files(overlay)
     sha = overlay_sha256(files)
