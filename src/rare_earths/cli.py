@@ -11,7 +11,9 @@ Subcommands (documented in the README; keep names, options and JSON fields stabl
 * ``params CHAPTER [--json]``: the parameters a chapter takes;
 * ``run CHAPTER [-p NAME=VALUE ...] [--out DIR] [--quiet]``: execute a chapter with parameters;
 * ``import PATH ... [--data DIR] [--force] [--dry-run]``: add a USGS edition from its official files (each with a
-  manifest), deriving its rows and the revisions against the previous edition.
+  manifest), deriving its rows and the revisions against the previous edition;
+* ``scenarios``, ``compare A B``, ``template TABLE`` and the ``--scenario`` / ``--data`` options of ``run``,
+  ``numbers``, ``figure`` and ``cite``: see :mod:`rare_earths.analyst`.
 
 Exit codes: 0 success, 1 the data is invalid, 2 bad usage or input (unknown id, bad parameter).
 Errors are one line on stderr, never a traceback.
@@ -123,11 +125,12 @@ def cmd_claims(args) -> int:
 
 
 def cmd_cite(args) -> int:
+    from rare_earths import analyst
     from rare_earths.book.citation import CitationError, cite
-    from rare_earths.params import ParameterError, parse_assignments
+    from rare_earths.params import ParameterError
 
     try:
-        overrides = parse_assignments(args.param or [])
+        overrides = analyst.overrides(args)
         print(cite(args.id, args.style, args.data, overrides))
     except (CitationError, ParameterError) as err:
         return _fail("cite", str(err))
@@ -154,10 +157,11 @@ def format_numbers_table(numbers) -> str:
 def _print_numbers(args, ids: list[str]) -> int:
     from rare_earths.data.load import DataError
     from rare_earths.numbers import UnknownNumberError, compute_numbers, domains_of, select
-    from rare_earths.params import ParameterError, parse_assignments
+    from rare_earths import analyst
+    from rare_earths.params import ParameterError
 
     try:
-        overrides = parse_assignments(args.param or [])
+        overrides = analyst.overrides(args)
         numbers = select(compute_numbers(overrides, domains=domains_of(ids) if ids else None), ids or None)
     except (ParameterError, UnknownNumberError) as err:
         return _fail("numbers", str(err.args[0]) if isinstance(err, UnknownNumberError) else str(err))
@@ -178,12 +182,13 @@ def cmd_numbers(args) -> int:
     if len(figure_ids) != len(ids):
         return _fail("numbers", "give either key-number ids or figure ids, not both")
     # A figure id: the numbers it plots (its data), with its citation under the parameters given.
-    from rare_earths.params import ParameterError, parse_assignments
+    from rare_earths import analyst
+    from rare_earths.params import ParameterError
 
     try:
         from rare_earths.figures import build_figure
 
-        overrides = parse_assignments(args.param or [])
+        overrides = analyst.overrides(args)
         figures = [build_figure(i, overrides) for i in figure_ids]
     except ParameterError as err:
         return _fail("numbers", str(err))
@@ -224,9 +229,10 @@ def cmd_figure(args) -> int:
     if not args.id:
         return _fail("figure", "give a figure id (see `rare-earths figure --list`)")
     try:
+        from rare_earths import analyst
         from rare_earths.figures import build_figure
 
-        overrides = parse_assignments(args.param or [])
+        overrides = analyst.overrides(args)
         fig = build_figure(args.id, overrides)
     except ParameterError as err:
         return _fail("figure", str(err))
@@ -273,7 +279,8 @@ def cmd_run(args) -> int:
     from rare_earths.build.run import RunError, run_chapter
 
     try:
-        folder = run_chapter(args.chapter, args.param or [], out=args.out, quiet=args.quiet)
+        folder = run_chapter(args.chapter, args.param or [], out=args.out, quiet=args.quiet,
+                             scenario=args.scenario, data=args.data)
     except (ParameterError, RunError, FileNotFoundError) as err:
         return _fail("run", str(err))
     print(folder)
@@ -304,6 +311,8 @@ def cmd_import(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from rare_earths import analyst
+
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Rare Earth Rivalry: validate the dataset, list claims and key numbers, cite them.",
@@ -328,13 +337,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="claim id (C07), key-number id (costs.floor_multiple_of_2024_price), figure id (reserves-ranked) or source id")
     p.add_argument("--style", choices=("text", "markdown", "bibtex"), default="text")
     p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="parameters for a number or figure (named in the citation when not default)")
-    p.add_argument("--data", metavar="DIR", help=data_help)
+    p.add_argument("--data", metavar="DIR", help=data_help + "; or a folder of your own tables, merged over it")
+    analyst.add_scenario_option(p)
     p.set_defaults(func=cmd_cite)
 
     p = sub.add_parser("numbers", help="print the book's key numbers")
     p.add_argument("ids", nargs="*", help="only these number ids (default: all)")
     p.add_argument("--json", action="store_true", help="print JSON objects instead of a table")
     p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
+    analyst.add_scenario_option(p)
+    analyst.add_overlay_option(p)
     p.set_defaults(func=cmd_numbers)
 
     p = sub.add_parser("figure", help="export a figure (SVG/PNG) with its data (.csv) and citation (.citation.txt)")
@@ -348,6 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="set a parameter (repeatable)")
     p.add_argument("--out", metavar="FILE", help="output file (default ./<id>.<format>); .csv and .citation.txt go beside it")
     p.add_argument("--force", action="store_true", help="replace existing output files")
+    analyst.add_scenario_option(p)
+    analyst.add_overlay_option(p)
     p.set_defaults(func=cmd_figure)
 
     p = sub.add_parser("params", help="list the parameters a chapter takes")
@@ -360,6 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="set a parameter (repeatable)")
     p.add_argument("--out", metavar="DIR", help="output folder (must not exist; default runs/<chapter>-<hash>)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    analyst.add_scenario_option(p)
+    analyst.add_overlay_option(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("import", help="add a USGS MCS edition from its official files (each with a .manifest.json)")
@@ -368,6 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace the edition's rows, revisions and frozen files already there (notes are kept)")
     p.add_argument("--dry-run", action="store_true", help="check the files and say what would be written; write nothing")
     p.set_defaults(func=cmd_import)
+
+    analyst.register(sub, data_help)  # scenarios, compare, template
     return parser
 
 

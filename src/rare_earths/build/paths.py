@@ -54,11 +54,14 @@ class ProtectedPathError(ValueError):
 
 
 def protected_folders() -> list[Path]:
-    """Where no command output may land: the data folder in use, the book's data/, chapters/ and
-    src/ (when run from a checkout) and the installed package itself (all resolved)."""
+    """Where no command output may land: the data folder in use, an overlay of the analyst's own
+    tables read by this process (``--data``), the book's data/, chapters/ and src/ (when run from a
+    checkout) and the installed package itself (all resolved)."""
     from rare_earths.data.load import data_dir
 
-    folders = [data_dir().resolve(), _PACKAGE_DIR.resolve()]
+    from rare_earths.data.overlay import OVERLAYS_IN_USE
+
+    folders = [data_dir().resolve(), _PACKAGE_DIR.resolve(), *OVERLAYS_IN_USE]
     root = _PACKAGE_DIR.parent.parent
     if (root / "_config.yml").is_file():
         folders += [(root / name).resolve() for name in ("data", "chapters", "src", "_ext")]

@@ -4,8 +4,14 @@ What a run writes, in ``runs/<chapter>-<hash of the parameters>/`` (or ``--out D
 
 * ``<chapter>.ipynb``: the executed notebook (papermill adds an ``injected-parameters`` cell);
 * ``<chapter>.html``: a standalone page whose charts render offline (the Vega bundle is inlined);
-* ``params.json``: the chapter, the parameters given and resolved, the package and data
-  versions, and when it ran.
+* ``params.json``: the chapter, the parameters given and resolved, the scenario (``--scenario``:
+  name, file, sha256, its values), the data (``--data``: the overlay folder, its sha256 and tables),
+  the package and data versions, and when it ran.
+
+The page and the saved notebook say what they are (:mod:`rare_earths.build.run_page`): a banner
+(a scenario, not the published book; the parameters that differ; the data date), numbers that
+moved marked with their published value, figure titles as drawn under the run's parameters, and
+the notebook's MyST roles resolved so it reads in Jupyter.
 
 Guarantees: parameters are validated before any kernel starts; ``chapters/`` and ``data/`` are
 never written; the run happens in a private temporary folder that is renamed into place only
@@ -41,26 +47,37 @@ class RunError(RuntimeError):
     """A run that could not complete; the message is one line."""
 
 
-def parameters_hash(chapter: str, overrides: dict) -> str:
-    text = json.dumps({"chapter": chapter, "parameters": {k: _jsonable(v) for k, v in sorted(overrides.items())}}, sort_keys=True)
+def parameters_hash(chapter: str, overrides: dict, data_sha256: str | None = None) -> str:
+    content = {"chapter": chapter, "parameters": {k: _jsonable(v) for k, v in sorted(overrides.items())}}
+    if data_sha256:  # a run on the analyst's own data gets its own folder
+        content["data"] = data_sha256
+    text = json.dumps(content, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
-def plan_run(chapter: str, assignments: list[str]) -> tuple[Path, dict]:
+def plan_run(chapter: str, assignments: list[str], scenario: str | os.PathLike | None = None) -> tuple[Path, dict]:
     """Validate everything a run needs without starting a kernel: (notebook, overrides).
 
-    Names, types, ranges and the cross-parameter rules are checked here; defaults read from the
-    data are resolved while the kernel runs (see :func:`run_chapter`), not before it starts.
+    Names, types, ranges and the cross-parameter rules are checked here, for ``-p`` and the
+    scenario's values alike (``-p`` overrides the scenario); defaults read from the data are
+    resolved while the kernel runs (see :func:`run_chapter`), not before it starts.
     """
+    notebook, inputs = _plan(chapter, assignments, scenario)
+    return notebook, inputs.overrides
+
+
+def _plan(chapter: str, assignments: list[str], scenario=None):
+    from rare_earths.params.scenario import scenario_overrides
+
     notebook = chapter_path(chapter)
     if not notebook.is_file():
         raise RunError(f"chapter {chapter!r} has no notebook at {notebook}")
-    overrides = parse_assignments(assignments)
-    check_chapter_overrides(chapter, overrides)
-    return notebook, overrides
+    inputs = scenario_overrides(scenario, assignments, chapter=chapter)
+    check_chapter_overrides(chapter, inputs.overrides)
+    return notebook, inputs
 
 
-def _final_folder(chapter: str, overrides: dict, out: str | os.PathLike | None) -> tuple[Path, bool]:
+def _final_folder(chapter: str, overrides: dict, out: str | os.PathLike | None, data_sha256: str | None = None) -> tuple[Path, bool]:
     if out is not None:
         try:
             target = check_output_path(out, "--out")
@@ -70,7 +87,7 @@ def _final_folder(chapter: str, overrides: dict, out: str | os.PathLike | None) 
             raise RunError(f"--out {target} already exists: choose a new folder (runs never overwrite)")
         return target, True
     runs = book_root() / "runs"
-    return runs / f"{chapter}-{parameters_hash(chapter, overrides)}", False
+    return runs / f"{chapter}-{parameters_hash(chapter, overrides, data_sha256)}", False
 
 
 def _publish(tmp: Path, target: Path, explicit: bool) -> Path:
@@ -90,14 +107,18 @@ def _publish(tmp: Path, target: Path, explicit: bool) -> Path:
 _ROLE = re.compile(r"\{(glue:md|glue:text|glue|numref|doc|ref|cite:p|cite:t|cite)\}`([^`]+)`")
 
 
-def resolve_myst_roles(nb: dict) -> None:
+def resolve_myst_roles(nb: dict, published: dict | None = None) -> None:
     """Replace the book's MyST roles in the Markdown cells of ``nb`` (plain notebook JSON) by Markdown.
 
     For a page outside the book: ``{glue:md}`key``` becomes the glued value recorded in the
     executed notebook (Markdown, rendered in place), ``{numref}`fig-x``` a link ``[Figure N](#fig-x)``
     to the figure (numbered as :mod:`rare_earths.build.page` numbers them), ``{cite:p}`` "(producer,
     year)", ``{doc}`name``` and ``{ref}`` their text (the other chapters are not next to the page).
+    ``published`` (``{key: glued text in the published book}``): a glued value that differs is
+    marked ``**value** (published: X)``.
     """
+    from rare_earths.build.run_page import mark
+
     import functools
 
     from rare_earths.build.page import joined, numbered_figures
@@ -137,7 +158,9 @@ def resolve_myst_roles(nb: dict) -> None:
         explicit = re.fullmatch(r"(.*?)\s*<([^<>]+)>", target, re.S)  # `text <target>`
         text, target = (explicit.group(1), explicit.group(2)) if explicit else (None, target.strip())
         if role.startswith("glue"):
-            return glued.get(target.split(":")[0], target)
+            key = target.split(":")[0]
+            text = glued.get(key, target)
+            return mark(text, (published or {}).get(key)) if key in glued else text
         if role == "numref":
             if target not in figures:
                 return text or target
@@ -153,8 +176,9 @@ def resolve_myst_roles(nb: dict) -> None:
             cell["source"] = _ROLE.sub(replace, joined(cell.get("source")))
 
 
-def standalone_html(notebook_path: Path, ran_on: str | None = None) -> str:
-    """The executed notebook as one HTML page whose charts render with no network, with the edition line."""
+def standalone_html(notebook_path: Path, ran_on: str | None = None, banner_html: str = "") -> str:
+    """The executed notebook as one HTML page whose charts render with no network, with the edition
+    line (and a run's banner) under the title."""
     from html import escape
 
     from rare_earths.build.offline import offline_head_html
@@ -165,7 +189,7 @@ def standalone_html(notebook_path: Path, ran_on: str | None = None) -> str:
     resolve_myst_roles(nb)
     line = edition_line(ran_on).replace(" · built ", " · run ")
     return notebook_page(nb, Path(notebook_path).name, head_for_body=offline_head_html,
-                         after_title=f'<p class="rr-edition">{escape(line)}</p>')
+                         after_title=f'<p class="rr-edition">{escape(line)}</p>' + banner_html)
 
 
 def run_chapter(
@@ -173,27 +197,55 @@ def run_chapter(
     assignments: list[str],
     out: str | os.PathLike | None = None,
     quiet: bool = False,
+    scenario: str | os.PathLike | None = None,
+    data: str | os.PathLike | None = None,
 ) -> Path:
     """Execute a chapter with parameters; returns the output folder. Raises ParameterError/RunError.
 
+    ``scenario``: a scenario file or shipped name (``-p`` assignments override it); ``data``: a
+    whole data folder or an overlay of the analyst's own tables (:mod:`rare_earths.data.overlay`),
+    validated before anything runs.
+
     SIGINT or SIGTERM stops the run at once: the kernel is killed, the partial folder and the
     kernel's folders are removed, one line is printed and :class:`~rare_earths.build.interrupt.Interrupted`
-    (a ``SystemExit`` with status 130 or 143) is raised."""
-    notebook, overrides = plan_run(chapter, assignments)
-    target, explicit = _final_folder(chapter, overrides, out)
+    (a ``SystemExit`` with status 130 or 143) is raised.
+    """
+    from rare_earths.data.load import data_dir
+    from rare_earths.data.overlay import OverlayError, prepare_data, using_data
+
+    published_data = data_dir()
+    try:
+        selection = prepare_data(data)
+    except OverlayError as err:
+        raise ParameterError(str(err)) from None
+    with using_data(selection.folder if data is not None else None):
+        return _run(chapter, assignments, out, quiet, scenario, selection, published_data)
+
+
+def _run(chapter, assignments, out, quiet, scenario, selection, published_data) -> Path:
+    notebook, inputs = _plan(chapter, assignments, scenario)
+    overrides = inputs.overrides
+    on_shipped = selection.overlay is None and selection.folder == published_data
+    target, explicit = _final_folder(chapter, overrides, out, selection.sha256)
     target.parent.mkdir(parents=True, exist_ok=True)
     with StopSignals(raising=True) as stop:
         try:
-            return _run_into(chapter, notebook, overrides, target, explicit, quiet, stop)
+            return _run_into(chapter, notebook, inputs, overrides, target, explicit, quiet, stop,
+                             selection, published_data, on_shipped)
         except Interrupted as err:
             print(f"run: interrupted ({err.name}): the kernel was stopped and nothing was written", file=sys.stderr)
             raise
 
 
-def _run_into(chapter: str, notebook: Path, overrides: dict, target: Path, explicit: bool, quiet: bool,
-              stop: StopSignals) -> Path:
+def _run_into(chapter, notebook, inputs, overrides, target, explicit, quiet, stop, selection, published_data,
+              on_shipped) -> Path:
     """The run itself (see :func:`run_chapter`): in a ``.partial`` folder beside ``target``, removed
     with the kernel's folders whatever stops the run (an error, SIGINT, SIGTERM)."""
+    from rare_earths.build import run_page
+    from rare_earths.build.page import read_notebook
+    from rare_earths.data.load import data_checked_to
+    from rare_earths.data.overlay import using_data
+
     tmp = Path(tempfile.mkdtemp(prefix=f".{chapter}-", suffix=".partial", dir=target.parent))
     kernel = token = spec_folder = None
     try:
@@ -225,7 +277,10 @@ def _run_into(chapter: str, notebook: Path, overrides: dict, target: Path, expli
 
             load_table("sources")
             wrapped_bundle(vegalite_version())
-            return resolved, data_version()
+            published = {}
+            if overrides and on_shipped:  # the published values, for marking the numbers that moved
+                published = run_page.published_glue(run_page.glue_keys(read_notebook(notebook)))
+            return resolved, data_version(), published
 
         spec_folder = Path(tempfile.mkdtemp(prefix="rare-earths-kernelspec-"))
         pool = ThreadPoolExecutor(max_workers=1)
@@ -254,12 +309,20 @@ def _run_into(chapter: str, notebook: Path, overrides: dict, target: Path, expli
         finally:
             _stop(kernel, token, spec_folder)
             kernel = None
-        resolved, version = resolved_future.result()  # before the export, which needs what it loaded
-        (tmp / f"{chapter}.html").write_text(standalone_html(executed, f"{started:%Y-%m-%d}"), encoding="utf-8")
+        resolved, version, published = resolved_future.result()  # before the export, which needs what it loaded
+        nb = read_notebook(executed)
+        if on_shipped:
+            published_params = run_page.published_parameters(resolved) if overrides else dict(resolved)
+        else:  # the analyst's data: the published book is the shipped data under the defaults
+            with using_data(published_data):
+                published = run_page.published_glue(run_page.glue_keys(nb))
+                published_params = run_page.published_parameters(resolved)
         record = {
             "chapter": chapter,
             "parameters": {k: _jsonable(v) for k, v in resolved.items()},
             "overrides": {k: _jsonable(v) for k, v in overrides.items()},
+            "scenario": inputs.scenario_record(),
+            "data": selection.record(),
             "package_version": __version__,
             "data_version": version,
             "started_at": started.isoformat(timespec="seconds"),
@@ -267,6 +330,19 @@ def _run_into(chapter: str, notebook: Path, overrides: dict, target: Path, expli
             "notebook": f"{chapter}.ipynb",
             "html": f"{chapter}.html",
         }
+        banner_md, banner_html = run_page.banner(record, {k: _jsonable(v) for k, v in published_params.items()},
+                                                 data_checked_to().isoformat())
+        # The saved notebook reads in Jupyter: roles resolved, figure titles as drawn, the banner
+        # as a cell after the title (dropped from the page, which shows the banner's HTML).
+        resolve_myst_roles(nb, published)
+        run_page.retitle_figures(nb)
+        first = next((i for i, c in enumerate(nb.get("cells", ())) if c.get("cell_type") == "markdown"), -1)
+        cell = {"cell_type": "markdown", "metadata": {"tags": ["remove-cell", "rr-run-banner"]}, "source": banner_md}
+        if (nb.get("nbformat"), nb.get("nbformat_minor", 0)) >= (4, 5):
+            cell = {"id": "rr-run-banner", **cell}
+        nb["cells"].insert(first + 1, cell)
+        executed.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        (tmp / f"{chapter}.html").write_text(standalone_html(executed, f"{started:%Y-%m-%d}", banner_html), encoding="utf-8")
         (tmp / "params.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         stop.raising = False  # the run is complete: a signal from here on no longer undoes it
         final = _publish(tmp, target, explicit)

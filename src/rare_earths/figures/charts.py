@@ -489,7 +489,8 @@ class Figure:
         # Inline styles: the block looks the same in Jupyter and in the book (inside a <figure> too).
         text_style = 'style="text-align:left;color:var(--pst-color-text-base, inherit);font-size:0.9em;margin:0.4em 0 0"'
         return (
-            f'<div class="rr-figure" data-figure-id="{e(self.id)}" style="text-align:left">\n'
+            f'<div class="rr-figure" data-figure-id="{e(self.id)}" data-figure-title="{e(self.short_title)}" '
+            'style="text-align:left">\n'
             f'<div class="rr-figure-chart">\n{self.chart_html()}\n</div>\n'
             f'<p class="rr-figure-caption" {text_style}>{e(self.caption.strip())}</p>\n'
             f'<p class="rr-figure-links" {text_style}><a class="rr-figure-csv" href="{self.csv_data_url()}" '

@@ -11,6 +11,7 @@ from rare_earths.analysis import costs as co
 from rare_earths.analysis import scenarios as sc
 from rare_earths.data.load import load_table
 from rare_earths.figures import figure
+from rare_earths.params import PARAMETERS
 
 _GAP_PARAMS = ("china_cost_usd_per_kg", "cost_gap_low", "cost_gap_high", "volume_t")
 
@@ -18,6 +19,12 @@ _GAP_PARAMS = ("china_cost_usd_per_kg", "cost_gap_low", "cost_gap_high", "volume
 @figure("cost-gap-range", chapter="cost-gap", title="US separation cost implied by the seed's 30–40 % gap",
         parameters=_GAP_PARAMS)
 def cost_gap_range(params: dict) -> charts.Figure:
+    # The title and caption follow the gap in use: the seed's own band only at its defaults.
+    band = f"{params['cost_gap_low'] * 100:g}–{params['cost_gap_high'] * 100:g} %"
+    seeds = all(params[k] == PARAMETERS[k].resolve_default() for k in ("cost_gap_low", "cost_gap_high"))
+    title = f"US separation cost implied by the seed's {band} gap" if seeds else f"US separation cost implied by a {band} gap"
+    whose = ("The gap is SMM's unsourced estimate (2025-09-18)" if seeds else
+             "The gap is this run's assumption, not SMM's unsourced estimate (2025-09-18)")
     gap = co.cost_gap(params["china_cost_usd_per_kg"], params["cost_gap_low"], params["cost_gap_high"], params["volume_t"])
     data = pd.DataFrame(
         [
@@ -45,7 +52,7 @@ def cost_gap_range(params: dict) -> charts.Figure:
         caption=(
             f"US unit cost of separated NdPr oxide if it is {params['cost_gap_low']:.0%}–{params['cost_gap_high']:.0%} "
             f"above China's, for an assumed Chinese cost of USD {params['china_cost_usd_per_kg']:g}/kg. "
-            "The gap is SMM's unsourced estimate (2025-09-18); the Chinese cost is the book's assumption, "
+            f"{whose}; the Chinese cost is the book's assumption, "
             "defaulting to the USGS 2024 average NdPr oxide price (MCS 2026)."
         ),
         alt_text=(
@@ -54,6 +61,7 @@ def cost_gap_range(params: dict) -> charts.Figure:
         ),
         sources=["smm_2025_09_18", "usgs_mcs_2026_ree"],
         chapter="cost-gap",
+        title=title,
     )
 
 
@@ -64,8 +72,23 @@ def floor_vs_prices(params: dict) -> charts.Figure:
     data = table[["label", "kind", "year", "price_usd_per_kg", "bound", "multiple", "topup_usd_m_per_year", "source_id"]].copy()
     data["multiple"] = data["multiple"].round(3)
     data["topup_usd_m_per_year"] = data["topup_usd_m_per_year"].round(3)
-    data["kind"] = data["kind"].map({"annual_average": "USGS annual average", "benchmark": "dated benchmark (Reuters)"})
+    # Each row is labelled by its own source: an analyst's own benchmark (--data) shows as theirs.
+    sources = load_table("sources").set_index("source_id")
+    who = data["source_id"].map(lambda s: str(sources.at[s, "producer_short"]))
+    data["kind"] = [f"{w} annual average" if k == "annual_average" else f"dated benchmark ({w})"
+                    for k, w in zip(data["kind"], who)]
     floor = params["floor_price_usd_per_kg"]
+    groups = []
+    for (kind, producer), rows in table.assign(who=who).groupby(["kind", "who"], sort=False):
+        if kind == "annual_average":
+            years = rows["year"].dropna().astype(int)
+            last = "e" if bool(rows.loc[rows["year"] == years.max(), "estimated"].fillna(False).any()) else ""
+            groups.append(f"{producer} annual averages {years.min()}–{years.max()}{last}")
+        else:
+            dates = ", ".join(f"{d:%Y-%m-%d}" for d in rows["date"].dropna().sort_values())
+            owner = producer + ("'" if producer.endswith("s") else "'s")
+            groups.append(f"{owner} dated benchmark{'s' if len(rows) > 1 else ''} ({dates})")
+    above = [lab for lab, price in zip(data["label"], data["price_usd_per_kg"]) if price > floor]
     base = alt.Chart(data)
     x_title = charts.axis_title("NdPr oxide price", "USD/kg")  # repeated on every layer: they share one axis
     bars = base.mark_bar().encode(
@@ -91,15 +114,14 @@ def floor_vs_prices(params: dict) -> charts.Figure:
         data=data,
         caption=(
             f"The DoD price floor (USD {floor:g}/kg, dashed) against NdPr oxide prices; labels give the floor as a "
-            "multiple of each price. USGS annual averages 2021–2025e (MCS 2026, from Argus) and Reuters' dated "
-            "benchmarks (2025-07-09, 2026-02-18)."
+            f"multiple of each price. {' and '.join(groups)}."
         ),
         alt_text=(
-            "Horizontal bars of NdPr oxide prices: USGS annual averages for 2021 to 2025 and two dated benchmarks, "
-            f"with a dashed vertical line at the floor of USD {floor:g} per kg. The floor is above every price "
-            "except 2022 and February 2026."
+            f"Horizontal bars of NdPr oxide prices ({'; '.join(groups)}), with a dashed vertical line at the floor "
+            f"of USD {floor:g} per kg. "
+            + (f"The floor is above every price except {', '.join(above)}." if above else "The floor is above every price.")
         ),
-        sources=["usgs_mcs_2026_ree", "reuters_2026_02_ndpr", "mp_2025_07_10_dod"],
+        sources=list(dict.fromkeys([*data["source_id"], "mp_2025_07_10_dod"])),
         chapter="cost-gap",
     )
 
