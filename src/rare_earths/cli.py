@@ -11,7 +11,9 @@ Subcommands (documented in the README; keep names, options and JSON fields stabl
 * ``params CHAPTER [--json]``: the parameters a chapter takes;
 * ``run CHAPTER [-p NAME=VALUE ...] [--out DIR] [--quiet]``: execute a chapter with parameters;
 * ``import PATH ... [--data DIR] [--force] [--dry-run]``: add a USGS edition from its official files (each with a
-  manifest), deriving its rows and the revisions against the previous edition.
+  manifest), deriving its rows and the revisions against the previous edition;
+* ``sweep -p NAME=START:STOP:STEP [-p ...] [--numbers IDS] [--pages CHAPTER] [--out DIR] [--json]``: key numbers
+  (and a chapter's pages) over a grid of one or two parameters (:mod:`rare_earths.build.sweep`).
 
 Exit codes: 0 success, 1 the data is invalid, 2 bad usage or input (unknown id, bad parameter).
 Errors are one line on stderr, never a traceback.
@@ -348,6 +350,12 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from rare_earths.build.sweep import command
+
+    return command(args, _fail)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -411,6 +419,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace the edition's rows, revisions and frozen files already there (notes are kept)")
     p.add_argument("--dry-run", action="store_true", help="check the files and say what would be written; write nothing")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("sweep", help="key numbers (and, with --pages, a chapter) over a grid of one or two parameters")
+    p.add_argument("-p", "--param", action="append", metavar="NAME=START:STOP:STEP",
+                   help="a swept parameter (START:STOP:STEP, STOP included, or a list A,B,C; one or two), or NAME=VALUE held fixed")
+    p.add_argument("--numbers", action="append", metavar="IDS",
+                   help="key-number ids, comma-separated (default: every number that depends on a swept parameter)")
+    p.add_argument("--pages", metavar="CHAPTER", help="also execute this chapter at every point (as `rare-earths run` does)")
+    p.add_argument("--out", metavar="DIR", help="output folder (must not exist; default sweeps/sweep-<hash>)")
+    p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: one per core)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="send the work to this Dask distributed scheduler (tcp://host:8786)")
+    p.add_argument("--connect-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="how long to try reaching --scheduler (default 10)")
+    p.add_argument("--json", action="store_true", help="print the sweep (description, failures, rows) as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
     return parser
 
 
