@@ -131,12 +131,45 @@ def connect_scheduler(address: str, timeout: float) -> _Executor:
         from distributed import Client
     except ImportError:  # pragma: no cover - a pinned dependency
         raise SweepError("--scheduler needs the 'distributed' package (pip install distributed)") from None
+    probe_scheduler(address, timeout)
     try:
         client = Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as err:
         detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise SweepError(f"--scheduler {address}: cannot reach the Dask scheduler within {timeout:g} s ({detail})") from None
     return _Executor(client.get_executor(), client, f"Dask scheduler {address}")
+
+
+def probe_scheduler(address: str, timeout: float) -> None:
+    """Refuse at once an address no process could reach, and a TCP scheduler that does not answer.
+
+    distributed's Client retries a refused connection until its timeout, and a Client that never
+    connected waits again when it is collected; a plain socket says in a moment.
+    """
+    import socket
+
+    from distributed.comm import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+    except (ValueError, TypeError):
+        raise SweepError(f"--scheduler {address}: not a scheduler address (e.g. tcp://127.0.0.1:8786)") from None
+    if scheme == "inproc":
+        raise SweepError(f"--scheduler {address}: an inproc address is reachable only inside its own process; "
+                         "start the cluster with a TCP address (tcp://HOST:PORT)")
+    if scheme not in ("tcp", "tls"):
+        return  # another transport (ucx, ws): let distributed try it
+    try:
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError):
+        raise SweepError(f"--scheduler {address}: expected tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786)") from None
+    if not port:
+        raise SweepError(f"--scheduler {address}: no port given (e.g. tcp://{host}:8786)")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as err:
+        raise SweepError(f"--scheduler {address}: cannot reach the Dask scheduler ({err.strerror or err})") from None
 
 
 def local_processes(workers: int | None) -> _Executor:
