@@ -187,15 +187,15 @@ def _record(num: KeyNumber) -> dict:
 
 
 def compute_points(points: Sequence[Mapping], fixed: Mapping, ids: Sequence[str], domains: Sequence[str] | None,
-                   data=None) -> list[dict]:
+                   data=None, store: Store | None = None) -> list[dict]:
     """Compute the numbers ``ids`` at each point (the unit of work sent to an executor).
 
     Returns one record per point, in order: ``{"numbers": {id: {value, low, high, display, range,
     status}}, "error": None}``, or ``{"numbers": {}, "error": "one line"}`` for a point whose
-    parameters or numbers could not be computed.
+    parameters or numbers could not be computed. ``store``: see :class:`Store` (a new one by default).
     """
     out = []
-    store = Store()  # the tables, what is derived from them and the defaults: read once for all the points
+    store = store or Store()  # the tables, what is derived from them and the defaults: read once for all the points
     for point in points:
         try:
             numbers = select(compute_numbers({**fixed, **point}, data, domains, store=store), list(ids))
@@ -251,7 +251,8 @@ def point_label(point: Mapping) -> str:
     return " ".join(f"{k}={plain(v)}" for k, v in point.items())
 
 
-def choose_numbers(ids: Sequence[str] | None, axes: Sequence[Axis], fixed: Mapping, data=None) -> list[KeyNumber]:
+def choose_numbers(ids: Sequence[str] | None, axes: Sequence[Axis], fixed: Mapping, data=None,
+                   store: Store | None = None) -> list[KeyNumber]:
     """The numbers a sweep computes, as they are at ``fixed`` (else the published defaults).
 
     Given ``ids``: exactly those (an unknown id raises :class:`SweepError` with the closest one).
@@ -261,9 +262,9 @@ def choose_numbers(ids: Sequence[str] | None, axes: Sequence[Axis], fixed: Mappi
     names = {a.name for a in axes}
     base = dict(fixed)
     try:
-        computed = compute_numbers(base, data, domains_of(ids) if ids else None)
+        computed = compute_numbers(base, data, domains_of(ids) if ids else None, store=store)
     except ParameterError:  # the fixed values break a cross rule at the defaults: describe them at the defaults
-        computed = compute_numbers({}, data, domains_of(ids) if ids else None)
+        computed = compute_numbers({}, data, domains_of(ids) if ids else None, store=store)
     if ids:
         try:
             return select(computed, list(ids))
@@ -284,16 +285,18 @@ def chunked(items: Sequence, size: int) -> list[Sequence]:
 
 def sweep_numbers(axes: Sequence[Axis], fixed: Mapping | None = None, ids: Sequence[str] | None = None, data=None,
                   executor=None, chunk_size: int | None = None,
-                  on_progress: Callable[[int], None] | None = None) -> NumberSweep:
+                  on_progress: Callable[[int], None] | None = None, store: Store | None = None) -> NumberSweep:
     """Compute the chosen numbers (default: those depending on the axes) at every point of the grid.
 
     ``executor``: a ``concurrent.futures.Executor`` (a process pool, or a Dask cluster's
     ``Client.get_executor()``) the grid is sent to in chunks of ``chunk_size`` points; without one
     the points are computed here, one after another. ``on_progress(n)`` is called as each chunk of
-    ``n`` points completes. Only the domains of the chosen numbers are computed.
+    ``n`` points completes. Only the domains of the chosen numbers are computed. ``store``: shared
+    by the points computed here (not sent to an executor), e.g. by several sweeps of the same data.
     """
     fixed = dict(fixed or {})
-    numbers = choose_numbers(ids, axes, fixed, data)
+    store = store if executor is None else None
+    numbers = choose_numbers(ids, axes, fixed, data, store)
     chosen = [n.id for n in numbers]
     domains = domains_of(chosen)
     points = grid(axes)
@@ -301,7 +304,7 @@ def sweep_numbers(axes: Sequence[Axis], fixed: Mapping | None = None, ids: Seque
         size = chunk_size or max(1, len(points))
         results = []
         for part in chunked(points, size):
-            results += compute_points(part, fixed, chosen, domains, data)
+            results += compute_points(part, fixed, chosen, domains, data, store)
             if on_progress:
                 on_progress(len(part))
     else:
