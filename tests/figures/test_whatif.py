@@ -66,3 +66,18 @@ def test_sweep_chart_is_valid_vega_lite():
     fig.validate_spec()
     assert "SMM" in fig.caption and "cost_gap_low from 0.2 to 0.4, step 0.1 (3 values)" in fig.caption
     assert len(fig.data) == 3 * 2 * 2
+
+
+def test_a_run_off_the_grid_adds_its_value_and_the_control_becomes_a_list():
+    """`rare-earths run cost-gap -p cost_gap_high=0.45`: the view starts at 0.45, on its grid."""
+    params = chapter_setup("cost-gap", {"cost_gap_high": 0.45})
+    built = whatif_view("cost-gap", params)
+    control = next(c for c in built.meta["controls"] if c["name"] == "cost_gap_high")
+    assert control["default"] == 0.45 and 0.45 in control["values"] and control["values"] == sorted(control["values"])
+    param = next(p for p in built.spec["params"] if p["name"] == "cost_gap_high")
+    assert param["bind"]["input"] == "select" and param["value"] == 0.45
+    at = _at(built.spec["datasets"]["grid"], [c["name"] for c in built.meta["controls"]],
+             {c["name"]: c["default"] for c in built.meta["controls"]})
+    expected = {n.id: n for n in compute_numbers(params, domains=["costs"])}
+    assert {VIEWS["cost-gap"].numbers[r["n"]]: r["t"] for r in at} == {
+        i: value_text({"display": expected[i].display(), "range": expected[i].display_range()}) for i in VIEWS["cost-gap"].numbers}

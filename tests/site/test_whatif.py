@@ -91,7 +91,7 @@ def _move_controls(browser, session, position: dict) -> None:
     for name, value in position.items():
         browser.evaluate(session, f"""(async () => {{
             const el = document.querySelector('#{CID} [name="{name}"]');
-            el.value = {json.dumps(str(value))};
+            el.value = {json.dumps(_text(value))};
             el.dispatchEvent(new Event('input', {{bubbles: true}}));
             el.dispatchEvent(new Event('change', {{bubbles: true}}));
             await window.rrWhatIf['{CHAPTER}'].runAsync();
