@@ -28,7 +28,17 @@ Each repeat runs, interleaved so that background load affects both sides alike:
 * ``outlook_100k_s``: the outlook's Monte Carlo (``rare_earths.analysis.outlook``) with 100,000 draws
   over every project and year, in one warmed-up process (import, data loading and the evidence
   set-up not counted), with ``outlook_100k_mb``, that process's peak resident memory; targets:
-  at most 1 s and 500 MB (``--only outlook`` measures this step alone).
+  at most 1 s and 500 MB (``--only outlook`` measures this step alone);
+* ``number_sweep_1000_s``: ``rare-earths sweep`` of 1,000 points of ``cost_gap_high`` over the
+  cost-gap numbers, the whole command (start, local worker processes, CSV and chart page);
+  target: at most 5 s;
+* ``page_sweep_1_worker_s`` / ``page_sweep_2_workers_s``: ``rare-earths sweep --pages cost-gap``
+  over 4 points with ``--workers 1`` and ``--workers 2`` (throughput in
+  ``page_sweep_points_per_s``); target: 2 workers take at most 0.85 of the time of 1
+  (``--only sweep`` measures these rows alone);
+* ``whatif_change_ms``: the cost-gap page's what-if view (``rare_earths.figures.whatif``) in headless
+  Chromium: the median time from setting a control to the view redrawn, over 20 random positions,
+  and ``whatif_bytes``, what the view adds to its page; targets: at most 100 ms and 1 MB.
 
 Times are wall-clock medians (``time.perf_counter``). Peak memory per step is the largest
 resident set of any single process of the step (``wait4`` rusage) and the largest sum over
@@ -67,6 +77,7 @@ TARGETS = {  # name: (numerator, denominator, at most)
     "rerun chapter / kernel floor": ("rerun_chapter_s", "kernel_floor_s", 2.0),
     "slowest chapter rerun / kernel floor": ("rerun_slowest_chapter_s", "kernel_floor_s", 2.0),
     "sweep 1000x draws / 1x": ("sweep_large_s", "sweep_small_s", 50.0),
+    "page sweep, 2 workers / 1 worker": ("page_sweep_2_workers_s", "page_sweep_1_worker_s", 0.85),
 }
 
 
@@ -74,7 +85,27 @@ TARGETS = {  # name: (numerator, denominator, at most)
 ABSOLUTE_TARGETS = {
     "outlook 100k draws, seconds": ("outlook_100k_s", 1.0),
     "outlook 100k draws, peak MB": ("outlook_100k_mb", 500.0),
+    "number sweep, 1,000 points, seconds": ("number_sweep_1000_s", 5.0),
+    "what-if control change, ms": ("whatif_change_ms", 100.0),
+    "what-if view, bytes added to its page": ("whatif_bytes", 1_000_000),
 }
+
+WHATIF_PAGE_SCRIPT = r"""
+import sys
+from rare_earths.book.setup import chapter_setup
+from rare_earths.build.offline import offline_head_html
+from rare_earths.figures.whatif import whatif_view
+view = whatif_view("cost-gap", chapter_setup("cost-gap", {})).to_html()
+open(sys.argv[1], "w", encoding="utf-8").write(
+    "<!DOCTYPE html><html><head><meta charset='utf-8'>" + offline_head_html(view) + "</head><body>" + view + "</body></html>")
+print(len(view.encode("utf-8")))
+"""
+
+#: The sweep rows: the cost-gap numbers that depend on cost_gap_high, over 1,000 points; 4 pages.
+NUMBER_SWEEP = ["-p", "cost_gap_high=0.4:1.399:0.001", "--numbers",
+                "costs.us_cost_usd_per_kg,costs.us_extra_cost_usd_per_kg_high,costs.subsidy_usd_m_per_year,"
+                "costs.floor_minus_us_cost_usd_per_kg"]
+PAGE_SWEEP = ["-p", "cost_gap_high=0.4:0.55:0.05", "--pages", "cost-gap"]
 
 
 class StepFailed(RuntimeError):
@@ -269,6 +300,62 @@ def run_outlook(book: Path, repeats: int, result: dict, samples: dict, peaks: di
     log(f"outlook_100k_s: {out['s']:.3f} s, peak {out['peak_mb']:.0f} MB")
 
 
+def run_sweeps(book: Path, repeats: int, samples: dict, result: dict, record, log) -> None:
+    """The sweep rows: a 1,000-point number sweep, and a page sweep with 1 and 2 workers."""
+    env = book_env(book)
+    sweeps = book / "sweep-outputs"
+    sweeps.mkdir(exist_ok=True)
+    cmd = [str(BIN / "rare-earths"), "sweep", "--quiet"]
+    timed(cmd + NUMBER_SWEEP + ["--out", str(sweeps / "warm-up")], book, env, "number sweep (warm-up)")
+    for r in range(repeats):
+        record("number_sweep_1000_s", timed(cmd + NUMBER_SWEEP + ["--out", str(sweeps / f"numbers-{r}")], book, env,
+                                            "number sweep"))
+        for workers, key in ((1, "page_sweep_1_worker_s"), (2, "page_sweep_2_workers_s")):
+            record(key, timed(cmd + PAGE_SWEEP + ["--workers", str(workers), "--out", str(sweeps / f"pages-{workers}-{r}")],
+                              book, env, f"page sweep, {workers} worker(s)"))
+    points = 4
+    result["page_sweep_points_per_s"] = {
+        str(w): round(points / median(samples[k]), 3) for w, k in ((1, "page_sweep_1_worker_s"), (2, "page_sweep_2_workers_s"))}
+
+
+def run_whatif(book: Path, result: dict, samples: dict, log) -> None:
+    """The what-if row: milliseconds from setting a control to the view redrawn, in headless Chromium."""
+    import random
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from browser_check import Chromium, find_chromium
+
+    if find_chromium() is None:
+        log("whatif_change_ms: skipped, chromium is not installed")
+        return
+    page = book / "whatif.html"
+    res = timed([sys.executable, "-c", WHATIF_PAGE_SCRIPT, str(page)], book, book_env(book), "what-if page")
+    result["whatif_bytes"] = int(res["out"].strip().splitlines()[-1])
+    times = []
+    with Chromium() as browser:
+        session = browser.new_page()
+        browser.navigate(session, page.as_uri())
+        deadline = time.monotonic() + 60
+        while not browser.evaluate(session, "!!(window.rrWhatIf && window.rrWhatIf['cost-gap'])"):
+            if time.monotonic() > deadline:
+                raise StepFailed("the what-if view was not drawn")
+            time.sleep(0.1)
+        controls = json.loads(browser.evaluate(session, "document.getElementById('chart-whatif-cost-gap-meta').textContent"))["controls"]
+        rng = random.Random(7)
+        for _ in range(20):
+            c = rng.choice(controls)
+            value = json.dumps(rng.choice(c["values"]))
+            times.append(browser.evaluate(session, f"""(async () => {{
+                const view = window.rrWhatIf['cost-gap'];
+                const start = performance.now();
+                await view.signal({json.dumps(c['name'])}, {value}).runAsync();
+                await new Promise(requestAnimationFrame);
+                return performance.now() - start;
+            }})()"""))
+    samples["whatif_change_ms"] = times
+    log(f"whatif_change_ms: {median(times):.1f} ms; view {result['whatif_bytes']:,} bytes")
+
+
 def pick_run_chapter(book: Path, chapter: str | None, params: list[str], env: dict) -> tuple[str | None, list[str], str]:
     """A chapter with a notebook and parameters, and a new value for its first parameter."""
     help_ = subprocess.run([str(BIN / "rare-earths"), "run", "--help"], capture_output=True, text=True, env=env)
@@ -339,8 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep-draws", type=int, default=1000, help="n for the small sweep (large: 1000 n)")
     parser.add_argument("--source", type=Path, default=ROOT, help="book checkout to copy (default: this one)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and print where it is")
-    parser.add_argument("--only", choices=("all", "outlook"), default="all",
-                        help="run every step (default) or only the outlook's Monte Carlo row")
+    parser.add_argument("--only", choices=("all", "outlook", "sweep"), default="all",
+                        help="run every step (default), or only the outlook's Monte Carlo row, or only the sweep rows")
     args = parser.parse_args(argv)
     repeats = args.repeats or (1 if args.quick else 3)
 
@@ -364,6 +451,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.only == "outlook":
             run_outlook(scratch_book(args.source, scratch / "outlook"), repeats, result, samples, peaks, log)
+            raise _Done
+        if args.only == "sweep":
+            book = scratch_book(args.source, scratch / "sweep")
+            run_sweeps(book, repeats, samples, result, record, log)
+            run_whatif(book, result, samples, log)
             raise _Done
         serial = scratch_book(args.source, scratch / "serial", execute_mode="force")
         fast = scratch_book(args.source, scratch / "fast", execute_mode="cache")
@@ -467,6 +559,8 @@ def main(argv: list[str] | None = None) -> int:
         result["sweep_only_s"] = {"small": sweep["small_sweep_only"], "large": sweep["large_sweep_only"],
                                   "ratio": sweep["large_sweep_only"] / sweep["small_sweep_only"]}
         run_outlook(fast, repeats, result, samples, peaks, log)
+        run_sweeps(fast, repeats, samples, result, record, log)
+        run_whatif(fast, result, samples, log)
     except _Done:
         pass
     except StepFailed as err:
@@ -528,6 +622,10 @@ def print_table(result: dict) -> None:
         ("sweep_large_s", f"sweep + summary, 3 models, {result.get('sweep_draws', {}).get('large', '?')} draws"),
         ("outlook_100k_s", f"outlook Monte Carlo, 100,000 draws ({result.get('outlook_100k', {}).get('projects', '?')} "
                            f"projects x {result.get('outlook_100k', {}).get('years', '?')} years)"),
+        ("number_sweep_1000_s", "rare-earths sweep, 1,000 points of cost_gap_high, 4 cost-gap numbers"),
+        ("page_sweep_1_worker_s", "rare-earths sweep --pages cost-gap, 4 points, 1 worker"),
+        ("page_sweep_2_workers_s", "rare-earths sweep --pages cost-gap, 4 points, 2 workers"),
+        ("whatif_change_ms", "what-if view: one control change, milliseconds (Chromium)"),
     ]
     peaks = result.get("peak_memory_mb", {})
     print(f"{'measurement':<72} {'median s':>9} {'peak MB (process / tree)':>26}")

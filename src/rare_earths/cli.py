@@ -14,6 +14,8 @@ Subcommands (documented in the README; keep names, options and JSON fields stabl
   manifest), deriving its rows and the revisions against the previous edition;
 * ``scenarios``, ``compare A B``, ``template TABLE`` and the ``--scenario`` / ``--data`` options of ``run``,
   ``numbers``, ``figure`` and ``cite``: see :mod:`rare_earths.analyst`.
+* ``sweep -p NAME=START:STOP:STEP [-p ...] [--numbers IDS] [--pages CHAPTER] [--out DIR] [--json]``: key numbers
+  (and a chapter's pages) over a grid of one or two parameters (:mod:`rare_earths.build.sweep`).
 
 Exit codes: 0 success, 1 the data is invalid, 2 bad usage or input (unknown id, bad parameter).
 Errors are one line on stderr, never a traceback.
@@ -310,6 +312,12 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from rare_earths.build.sweep import command
+
+    return command(args, _fail)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from rare_earths import analyst
 
@@ -386,6 +394,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import)
 
     analyst.register(sub, data_help)  # scenarios, compare, template
+
+    p = sub.add_parser("sweep", help="key numbers (and, with --pages, a chapter) over a grid of one or two parameters")
+    p.add_argument("-p", "--param", action="append", metavar="NAME=START:STOP:STEP",
+                   help="a swept parameter (START:STOP:STEP, STOP included, or a list A,B,C; one or two), or NAME=VALUE held fixed")
+    p.add_argument("--numbers", action="append", metavar="IDS",
+                   help="key-number ids, comma-separated (default: every number that depends on a swept parameter)")
+    p.add_argument("--pages", metavar="CHAPTER", help="also execute this chapter at every point (as `rare-earths run` does)")
+    p.add_argument("--out", metavar="DIR", help="output folder (must not exist; default sweeps/sweep-<hash>)")
+    p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: one per core)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="send the work to this Dask distributed scheduler (tcp://host:8786)")
+    p.add_argument("--connect-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="how long to try reaching --scheduler (default 10)")
+    p.add_argument("--json", action="store_true", help="print the sweep (description, failures, rows) as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
     return parser
 
 

@@ -19,9 +19,25 @@ def _pct(fraction: float) -> str:
     return f"{co.fraction_to_pct(fraction):g}"
 
 
+def _lookups(ctx: Context) -> dict:
+    """What the numbers read from the tables, whatever the parameters (computed once per store)."""
+    prices, sources = ctx.table("prices"), ctx.table("sources")
+    around = q.prices_around_deal(prices, sources)
+    commitments, claims = ctx.table("commitments"), ctx.table("claims")
+    return {
+        "around_prices": tuple(float(v) for v in around["price_usd_per_kg"]), "around_labels": ", ".join(around["label"]),
+        "rows": tuple(around.iloc[i].to_dict() for i in range(3)), "bench_row": q.deal_day_benchmark(prices).to_dict(),
+        "feb": q.ndpr_price(prices, "reuters_ndpr_benchmark_2026_02_18").to_dict(),
+        "pea_capex": float(q.row(commitments, "commitments", commitment_id="ramaco_brook_mine_capex")["amount_usd_m"]),
+        "seed_capex": float(q.row(claims, "claims", claim_id="C14")["value"]),
+        "payback": float(q.row(claims, "claims", claim_id="C15")["value"]),
+        "mp_output": q.company_output(ctx.table("company_output"), "mp_2024_ndpr_oxide"),
+    }
+
+
 def build(ctx: Context) -> list[KeyNumber]:
     p = ctx.params
-    prices, sources = ctx.table("prices"), ctx.table("sources")
+    looked_up = ctx.derived("costs.lookups", lambda: _lookups(ctx))
     china, lo, hi, vol = p["china_cost_usd_per_kg"], p["cost_gap_low"], p["cost_gap_high"], p["volume_t"]
     floor, market, upside = p["floor_price_usd_per_kg"], p["market_price_usd_per_kg"], p["dod_upside_share"]
     gap = co.cost_gap(china, lo, hi, vol)
@@ -73,11 +89,11 @@ def build(ctx: Context) -> list[KeyNumber]:
                   low=co.floor_minus_us_cost(floor, china, hi), high=co.floor_minus_us_cost(floor, china, lo),
                   chapters=("cost-gap",), decimals=2),
     ]
-    around = q.prices_around_deal(prices, sources)
-    before, bench, same = (around.iloc[i] for i in range(3))
+    around_prices, around_labels = looked_up["around_prices"], looked_up["around_labels"]
+    before, bench, same = looked_up["rows"]
     p_before, p_bench, p_same = (float(r["price_usd_per_kg"]) for r in (before, bench, same))
-    bench_row = q.deal_day_benchmark(prices)
-    multiple = co.floor_multiple_over(floor, market, around["price_usd_per_kg"])
+    bench_row = looked_up["bench_row"]
+    multiple = co.floor_multiple_over(floor, market, around_prices)
     out += [
         KeyNumber("costs.floor_multiple_of_2024_price", co.floor_multiple(floor, p_before), "x",
                   f"The USD {floor:g}/kg floor as a multiple of the {before['label']} NdPr price",
@@ -93,19 +109,19 @@ def build(ctx: Context) -> list[KeyNumber]:
                   chapters=("cost-gap", "claims"), claims=("C11",), decimals=2),
         KeyNumber("costs.floor_multiple_of_market", multiple.central, "x",
                   "The floor as a multiple of the chosen market price (low/high: the prices around the deal, "
-                  f"{', '.join(around['label'])})",
+                  f"{around_labels})",
                   f"floor / market = {floor:g} / {market:g}", (MP, USGS, str(bench["source_id"])),
                   ("floor_price_usd_per_kg", "market_price_usd_per_kg"),
                   low=multiple.low, high=multiple.high, chapters=("cost-gap",), decimals=2),
     ]
-    topup = co.floor_topup_over(floor, market, vol, around["price_usd_per_kg"])
+    topup = co.floor_topup_over(floor, market, vol, around_prices)
     out += [
         KeyNumber("costs.floor_topup_usd_per_kg", co.floor_topup_per_kg(floor, market), "USD/kg",
                   "DoD top-up per kg at the chosen market price", f"max(floor - market, 0) = max({floor:g} - {market:g}, 0)",
                   (MP, USGS), ("floor_price_usd_per_kg", "market_price_usd_per_kg"), chapters=("cost-gap",), decimals=2),
         KeyNumber("costs.floor_topup_usd_m_per_year", topup.central, "USD m/yr",
                   "DoD top-up per year at the chosen market price and volume (default: MP's 2024 NdPr output); "
-                  f"low/high over the prices around the deal ({', '.join(around['label'])})",
+                  f"low/high over the prices around the deal ({around_labels})",
                   f"max(floor - market, 0) x volume_t / 1,000 = max({floor:g} - {market:g}, 0) x {vol:g} / 1,000",
                   (MP, USGS, "mp_2024_results"), ("floor_price_usd_per_kg", "market_price_usd_per_kg", "volume_t"),
                   low=topup.low, high=topup.high, chapters=("cost-gap", "intro"), decimals=1),
@@ -113,7 +129,7 @@ def build(ctx: Context) -> list[KeyNumber]:
                   "Market price at and above which the DoD top-up is zero", "= floor", (MP,),
                   ("floor_price_usd_per_kg",), chapters=("cost-gap",), decimals=0),
     ]
-    feb = q.ndpr_price(prices, "reuters_ndpr_benchmark_2026_02_18")
+    feb = looked_up["feb"]
     feb_price = float(feb["price_usd_per_kg"])
     out.append(KeyNumber(
         "costs.dod_upside_usd_m_per_year_at_2026_02_price",
@@ -123,10 +139,7 @@ def build(ctx: Context) -> list[KeyNumber]:
         (MP, str(feb["source_id"]), "mp_2024_results"),
         ("floor_price_usd_per_kg", "volume_t", "dod_upside_share"), chapters=("cost-gap",), decimals=1,
     ))
-    commitments, claims = ctx.table("commitments"), ctx.table("claims")
-    pea_capex = float(q.row(commitments, "commitments", commitment_id="ramaco_brook_mine_capex")["amount_usd_m"])
-    seed_capex = float(q.row(claims, "claims", claim_id="C14")["value"])
-    payback = float(q.row(claims, "claims", claim_id="C15")["value"])
+    pea_capex, seed_capex, payback = looked_up["pea_capex"], looked_up["seed_capex"], looked_up["payback"]
     vols = co.payback_volume_range((pea_capex,), payback, floor, seed_capex)
     out.append(KeyNumber(
         "costs.ramaco_payback_min_ndpr_t_per_year", vols.central, "t/yr NdPr oxide",
@@ -135,6 +148,6 @@ def build(ctx: Context) -> list[KeyNumber]:
         f"capex / payback_years / floor = {seed_capex:g}e6 / {payback:g} / ({floor:g} x 1,000); low: PEA capex {pea_capex:g}",
         (SEED, "ramaco_brook_mine", MP), ("floor_price_usd_per_kg",), low=vols.low, high=vols.high, bound=">=",
         chapters=("cost-gap", "claims"), claims=("C14", "C15"), decimals=0,
-        note=f"Compare MP Materials' 2024 NdPr oxide output of {q.company_output(ctx.table('company_output'), 'mp_2024_ndpr_oxide'):,.0f} t.",
+        note=f"Compare MP Materials' 2024 NdPr oxide output of {looked_up['mp_output']:,.0f} t.",
     ))
     return out

@@ -117,14 +117,31 @@ class KeyNumber:
 
 
 @dataclass
+class Store:
+    """What many computations on one data folder can share (a sweep computes the registry at
+    thousands of points): the tables, the values derived from the tables alone, and the
+    parameter defaults read from the data. Builders never modify a table they read."""
+
+    tables: dict = field(default_factory=dict)
+    derived: dict = field(default_factory=dict)
+    defaults: dict = field(default_factory=dict)
+
+
+@dataclass
 class Context:
-    """What a domain's builder reads: the parameters (defaults resolved on first read) and tables."""
+    """What a domain's builder reads: the parameters (defaults resolved on first read) and tables.
+
+    With a :class:`Store`, the tables and derived values are those of the store (shared)."""
 
     params: Mapping
     data: object = None
     _tables: dict = field(default_factory=dict)
-
+    store: Store | None = None
     _derived: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.store is not None:
+            self._tables, self._derived = self.store.tables, self.store.derived
 
     def table(self, name: str) -> pd.DataFrame:
         if name not in self._tables:
@@ -133,9 +150,10 @@ class Context:
             self._tables[name] = load_table(name, self.data)
         return self._tables[name]
 
-    def derived(self, key: tuple, make):
-        """``make()``, computed once per context: what two domains both derive from the same tables
-        and parameters (the build-out setting read by buildout and outlook) is assembled once."""
+    def derived(self, key, compute):
+        """``compute()``, computed once per context, or once per :class:`Store` when the context has
+        one: a value that depends on the tables and on nothing but what ``key`` names (the build-out
+        setting, keyed by the parameters it reads, is shared by buildout and outlook)."""
         if key not in self._derived:
-            self._derived[key] = make()
+            self._derived[key] = compute()
         return self._derived[key]

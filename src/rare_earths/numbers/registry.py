@@ -16,7 +16,7 @@ import difflib
 from typing import Callable, Iterable
 
 from rare_earths.numbers import buildout, costs, dataset, gap, ledger, outlook, pipeline, rebuild, reserves, shares
-from rare_earths.numbers.model import Context, KeyNumber, UnknownNumberError
+from rare_earths.numbers.model import Context, KeyNumber, Store, UnknownNumberError
 from rare_earths.params.resolve import resolve_lazily
 
 
@@ -49,16 +49,19 @@ def _check_domains(domains: Iterable[str]) -> list[str]:
     return out
 
 
-def compute_numbers(overrides: dict | None = None, data=None, domains: Iterable[str] | None = None) -> list[KeyNumber]:
+def compute_numbers(overrides: dict | None = None, data=None, domains: Iterable[str] | None = None,
+                    store: Store | None = None) -> list[KeyNumber]:
     """The key numbers for the given parameter overrides (typed values; see ``parse_assignments``).
 
     ``domains`` (e.g. ``["costs"]``) limits the work to those builders, which read only their
     own tables and resolve only the parameter defaults they use; the numbers are the same as in
     the full list, domain by domain in the order asked. All domains, in :data:`DOMAINS` order,
-    when None.
+    when None. ``store`` (a :class:`~rare_earths.numbers.model.Store` for ``data``) shares the
+    tables, the values derived from them and the defaults between calls: a sweep's points.
     """
     wanted = list(DOMAINS) if domains is None else _check_domains(domains)
-    ctx = Context(resolve_lazily(overrides), data)
+    params = resolve_lazily(overrides, defaults=store.defaults if store is not None else None)
+    ctx = Context(params, data, store=store)
     numbers: list[KeyNumber] = []
     for name in wanted:
         built = DOMAINS[name](ctx)

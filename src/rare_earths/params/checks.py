@@ -90,6 +90,13 @@ def check_number(name: str, value: Any, minimum: float | None = None, maximum: f
     ``exclusive_minimum`` makes the lower bound strict (``> minimum``). ``allowed`` overrides
     the wording of the error message.
     """
+    if isinstance(value, (float, int)) and not isinstance(value, bool) and abs(value) < 1e300:
+        # A plain scalar within bounds, the common case, checked without numpy (a sweep checks
+        # every argument of every computation at thousands of points); anything else below.
+        v = float(value)
+        if math.isfinite(v) and (minimum is None or (v > minimum if exclusive_minimum else v >= minimum)) \
+                and (maximum is None or v <= maximum):
+            return v
     if allowed is None:
         if minimum is not None and maximum is not None:
             allowed = f"must be a finite number between {minimum:g} and {maximum:g}"

@@ -91,16 +91,19 @@ class ResolvedParameters(Mapping):
     Iterating resolves every parameter (``dict(resolve_lazily(x)) == resolve(x)``).
     """
 
-    def __init__(self, overrides: dict | None = None):
+    def __init__(self, overrides: dict | None = None, defaults: dict | None = None):
         given = check_overrides(overrides)
         _check_cross_with_defaults(given)
         self._values: dict[str, Any] = dict(given)
+        self._defaults = {} if defaults is None else defaults
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._values:
             if name not in PARAMETERS:
                 raise KeyError(name)
-            self._values[name] = PARAMETERS[name].resolve_default()
+            if name not in self._defaults:
+                self._defaults[name] = PARAMETERS[name].resolve_default()
+            self._values[name] = self._defaults[name]
         return self._values[name]
 
     def __iter__(self):
@@ -113,9 +116,12 @@ class ResolvedParameters(Mapping):
         return f"ResolvedParameters(resolved so far: {self._values!r})"
 
 
-def resolve_lazily(overrides: dict | None = None) -> ResolvedParameters:
-    """The checked overrides, with every other parameter's default resolved on first read."""
-    return ResolvedParameters(overrides)
+def resolve_lazily(overrides: dict | None = None, defaults: dict | None = None) -> ResolvedParameters:
+    """The checked overrides, with every other parameter's default resolved on first read.
+
+    ``defaults``: a dict the resolved defaults are kept in and read from, shared by many
+    resolutions on the same data (a sweep reads each default from the data once)."""
+    return ResolvedParameters(overrides, defaults)
 
 
 def defaults() -> dict:
