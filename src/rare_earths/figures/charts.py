@@ -195,13 +195,19 @@ NARROW_LAYOUT_JS = r"""    function views(node, out) {
       ["layer", "hconcat", "vconcat", "concat", "spec"].forEach(function (k) { if (node[k]) { views(node[k], out); } });
       return out;
     }
-    function narrower(s, excess) {
+    function narrower(s, excess, available) {
       var n = JSON.parse(JSON.stringify(s));
       if (n.hconcat) { n.vconcat = n.hconcat; delete n.hconcat; return n; }
       if (n.concat) { n.columns = 1; }
       var found = views(n, []);
+      if (!(n.vconcat || n.concat || n.facet || n.repeat) && typeof n.width === "number") {
+        // One view (or layers of one): let Vega fit the whole drawing, labels and legend included.
+        n.width = Math.max(120, Math.floor(available));
+        n.autosize = {type: "fit-x", contains: "padding"};
+        found = [];
+      }
       found.forEach(function (v) { v.width = Math.max(80, Math.round(v.width - excess)); });
-      if (!found.length) {
+      if (!found.length && !n.autosize) {
         n.config = n.config || {}; n.config.view = n.config.view || {};
         var w = n.config.view.continuousWidth || 300;
         n.config.view.continuousWidth = Math.max(80, Math.round(w - excess));
@@ -209,6 +215,17 @@ NARROW_LAYOUT_JS = r"""    function views(node, out) {
       n.config = n.config || {};
       n.config.axis = Object.assign({}, n.config.axis, {labelLimit: Math.min((n.config.axis || {}).labelLimit || 240, 120)});
       n.config.legend = Object.assign({}, n.config.legend, {labelLimit: 160, columns: 1});
+      (function shorten(node) {  // label limits set on one axis or legend override the config's
+        if (Array.isArray(node)) { node.forEach(shorten); return; }
+        if (!node || typeof node !== "object") { return; }
+        Object.keys(node).forEach(function (k) {
+          var v = node[k];
+          if ((k === "axis" || k === "legend") && v && typeof v === "object" && v.labelLimit > 120) { v.labelLimit = 120; }
+          if (k === "legend" && v && typeof v === "object" && v.columns > 1) { v.columns = 1; }
+          if (k === "legend" && v && typeof v === "object" && (v.orient === "right" || v.orient === "left")) { v.orient = "bottom"; }
+          if (k !== "datasets" && k !== "data") { shorten(v); }
+        });
+      })(n);
       return n;
     }
     function named(result) {
@@ -226,7 +243,7 @@ NARROW_LAYOUT_JS = r"""    function views(node, out) {
         var excess = svg ? svg.getBoundingClientRect().width - available : 0;
         if (tries > 0 && available > 0 && excess > 1) {
           result.finalize();
-          return fit(narrower(s, excess + 4), tries - 1);
+          return fit(narrower(s, excess + 4, available), tries - 1);
         }
         el.setAttribute("data-rr-layout", s === spec ? "full" : "narrow");
         return result;

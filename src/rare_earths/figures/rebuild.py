@@ -375,9 +375,9 @@ def rebuild_tornado(params: dict) -> charts.Figure:
                   axis=alt.Axis(labelExpr=_SPLIT, labelLimit=220))
         bars = base.mark_bar(height=18, color=charts.PRIMARY_COLOUR).encode(
             x=alt.X("bar_low:Q", title=title, scale=alt.Scale(zero=True, nice=True)), x2="bar_high:Q", y=y,
-            tooltip=charts.tooltips("input_label", ("output_at_low", "Output at the input's low value", ",.1f"),
-                                    ("output_at_central", "Output at the chapter's values", ",.1f"),
-                                    ("output_at_high", "Output at the input's high value", ",.1f"), "unit"),
+            tooltip=charts.tooltips("input_label", ("output_at_low", "Output at the input's low value (in the unit below)", ",.1f"),
+                                    ("output_at_central", "Output at the chapter's values (in the unit below)", ",.1f"),
+                                    ("output_at_high", "Output at the input's high value (in the unit below)", ",.1f"), "unit"),
         )
         central = base.mark_tick(color="black", thickness=2, size=26).encode(
             x=alt.X("output_at_central:Q", title=title), y=y)
