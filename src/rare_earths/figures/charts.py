@@ -187,7 +187,7 @@ CHART_CLASS = "rr-chart"
 
 #: The JavaScript that draws a chart into ``el`` and, if it comes out wider than ``el``, draws it
 #: again narrower: hconcat panels become a vconcat, then every view's width shrinks by the
-#: overflow (not below 80 px) and long axis labels are truncated sooner. Fonts are never scaled.
+#: overflow (not below 60 px) and long axis labels are truncated sooner. Fonts are never scaled.
 NARROW_LAYOUT_JS = r"""    function views(node, out) {
       if (Array.isArray(node)) { node.forEach(function (n) { views(n, out); }); return out; }
       if (!node || typeof node !== "object") { return out; }
@@ -198,6 +198,8 @@ NARROW_LAYOUT_JS = r"""    function views(node, out) {
     function narrower(s, excess, available) {
       var n = JSON.parse(JSON.stringify(s));
       if (n.hconcat) { n.vconcat = n.hconcat; delete n.hconcat; return n; }
+      if (n.facet && n.facet.column && !n.facet.row) { n.facet.row = n.facet.column; delete n.facet.column; return n; }
+      if (n.encoding && n.encoding.column && !n.encoding.row) { n.encoding.row = n.encoding.column; delete n.encoding.column; return n; }
       if (n.concat) { n.columns = 1; }
       var found = views(n, []);
       if (!(n.vconcat || n.concat || n.facet || n.repeat) && typeof n.width === "number") {
@@ -206,7 +208,7 @@ NARROW_LAYOUT_JS = r"""    function views(node, out) {
         n.autosize = {type: "fit-x", contains: "padding"};
         found = [];
       }
-      found.forEach(function (v) { v.width = Math.max(80, Math.round(v.width - excess)); });
+      found.forEach(function (v) { v.width = Math.max(60, Math.round(v.width - excess)); });
       if (!found.length && !n.autosize) {
         n.config = n.config || {}; n.config.view = n.config.view || {};
         var w = n.config.view.continuousWidth || 300;
@@ -215,6 +217,20 @@ NARROW_LAYOUT_JS = r"""    function views(node, out) {
       n.config = n.config || {};
       n.config.axis = Object.assign({}, n.config.axis, {labelLimit: Math.min((n.config.axis || {}).labelLimit || 240, 120)});
       n.config.legend = Object.assign({}, n.config.legend, {labelLimit: 160, columns: 1});
+      var line = Math.max(120, Math.floor(available) - 12);  // titles and panel headers: at most one line of the room
+      n.config.title = Object.assign({}, n.config.title, {limit: line});
+      var beside = Math.max(100, line - 130);  // a panel header or axis title starts after the y labels (≤ 120 px)
+      n.config.header = Object.assign({}, n.config.header, {labelLimit: beside, titleLimit: beside});
+      n.config.legend.direction = "vertical";
+      function wrap(text) {  // a long axis title as lines (about 7 px a character), never truncated: it ends with the unit
+        var most = Math.max(12, Math.floor(beside / 7)), lines = [], current = "";
+        String(text).split(" ").forEach(function (word) {
+          if (current && (current + " " + word).length > most) { lines.push(current); current = word; }
+          else { current = current ? current + " " + word : word; }
+        });
+        if (current) { lines.push(current); }
+        return lines.length > 1 ? lines : text;
+      }
       (function shorten(node) {  // label limits set on one axis or legend override the config's
         if (Array.isArray(node)) { node.forEach(shorten); return; }
         if (!node || typeof node !== "object") { return; }
@@ -222,6 +238,10 @@ NARROW_LAYOUT_JS = r"""    function views(node, out) {
           var v = node[k];
           if ((k === "axis" || k === "legend") && v && typeof v === "object" && v.labelLimit > 120) { v.labelLimit = 120; }
           if (k === "legend" && v && typeof v === "object" && v.columns > 1) { v.columns = 1; }
+          if (k === "header" && v && typeof v === "object") { v.labelLimit = Math.min(v.labelLimit || beside, beside); }
+          if (k === "legend" && v && typeof v === "object") { v.direction = "vertical"; }
+          if ((k === "x" || k === "y") && v && typeof v === "object" && typeof v.title === "string") { v.title = wrap(v.title); }
+          if (k === "title" && v && typeof v === "object" && v.text !== undefined) { v.limit = Math.min(v.limit || line, line); }
           if (k === "legend" && v && typeof v === "object" && (v.orient === "right" || v.orient === "left")) { v.orient = "bottom"; }
           if (k !== "datasets" && k !== "data") { shorten(v); }
         });

@@ -282,11 +282,11 @@ def seed_shares_reconciled(params: dict) -> charts.Figure:
         size=alt.condition(alt.datum.closest, alt.value(170), alt.value(70)),
         tooltip=charts.tooltips("seed_header", "candidate_label", "authority_pct", "gap_pp", "closest", "share_id"),
     )
-    gap = alt.Chart().mark_text(align="left", fontSize=12).encode(
-        x=alt.value(width + 10), y=y, text="gap_label:N",
+    gap = alt.Chart().mark_text(align="left", fontSize=12, dx=10).encode(
+        x=alt.value("width"), y=y, text="gap_label:N",
     ).transform_filter(~alt.datum.closest)
-    gap_closest = alt.Chart().mark_text(align="left", fontSize=12, fontWeight="bold").encode(
-        x=alt.value(width + 10), y=y, text="gap_label:N",
+    gap_closest = alt.Chart().mark_text(align="left", fontSize=12, fontWeight="bold", dx=10).encode(
+        x=alt.value("width"), y=y, text="gap_label:N",
     ).transform_filter(alt.datum.closest)
     chart = (
         alt.layer(seed_rule, points, gap, gap_closest, data=data)
