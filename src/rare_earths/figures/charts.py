@@ -187,7 +187,8 @@ CHART_CLASS = "rr-chart"
 
 #: The JavaScript that draws a chart into ``el`` and, if it comes out wider than ``el``, draws it
 #: again narrower: hconcat panels become a vconcat, then every view's width shrinks by the
-#: overflow (not below 60 px) and long axis labels are truncated sooner. Fonts are never scaled.
+#: overflow (not below 50 px), long axis labels are truncated sooner, axis titles wrap, legends
+#: stack. Fonts keep their size (a last overshoot of a few pixels is scaled away, by at most 8 %).
 NARROW_LAYOUT_JS = r"""    function views(node, out) {
       if (Array.isArray(node)) { node.forEach(function (n) { views(n, out); }); return out; }
       if (!node || typeof node !== "object") { return out; }
@@ -208,7 +209,7 @@ NARROW_LAYOUT_JS = r"""    function views(node, out) {
         n.autosize = {type: "fit-x", contains: "padding"};
         found = [];
       }
-      found.forEach(function (v) { v.width = Math.max(60, Math.round(v.width - excess)); });
+      found.forEach(function (v) { v.width = Math.max(50, Math.round(v.width - excess)); });
       if (!found.length && !n.autosize) {
         n.config = n.config || {}; n.config.view = n.config.view || {};
         var w = n.config.view.continuousWidth || 300;
@@ -222,6 +223,8 @@ NARROW_LAYOUT_JS = r"""    function views(node, out) {
       var beside = Math.max(100, line - 130);  // a panel header or axis title starts after the y labels (≤ 120 px)
       n.config.header = Object.assign({}, n.config.header, {labelLimit: beside, titleLimit: beside});
       n.config.legend.direction = "vertical";
+      // Several legends below a chart stand one above the other, not side by side (Vega's legend layout).
+      n.config.legend.layout = {bottom: {direction: "vertical", anchor: "start"}, right: {direction: "vertical", anchor: "start"}};
       function wrap(text) {  // a long axis title as lines (about 7 px a character), never truncated: it ends with the unit
         var most = Math.max(12, Math.floor(beside / 7)), lines = [], current = "";
         String(text).split(" ").forEach(function (word) {
@@ -264,6 +267,11 @@ NARROW_LAYOUT_JS = r"""    function views(node, out) {
         if (tries > 0 && available > 0 && excess > 1) {
           result.finalize();
           return fit(narrower(s, excess + 4, available), tries - 1);
+        }
+        if (svg && available > 0 && excess > 1 && available / (available + excess) >= 0.92) {
+          // A few pixels over at the narrowest layout: scale the drawing down by at most 8 %.
+          svg.style.width = Math.floor(available) + "px";
+          svg.style.height = "auto";
         }
         el.setAttribute("data-rr-layout", s === spec ? "full" : "narrow");
         return result;
@@ -621,8 +629,9 @@ class Figure:
         inlined by the run pages. Where it is missing (a notebook viewer), the container says so.
         The drawn SVG gets ``role="img"`` and the alt text as its ``aria-label``. Where the chart
         is wider than its container (a phone), it is drawn again in a narrow layout
-        (:data:`NARROW_LAYOUT_JS`): side-by-side panels stacked, plot widths reduced; the text
-        keeps its size, so labels stay legible.
+        (:data:`NARROW_LAYOUT_JS`): side-by-side panels stacked, plot widths reduced, axis titles
+        wrapped; the text keeps its size (a last overshoot of a few pixels is scaled away, by at
+        most 8 %), so labels stay legible.
         """
         cid = f"chart-{self.id}"
         label = html.escape(self.alt_text.strip(), quote=True)

@@ -385,7 +385,7 @@ def reserve_revisions(params: dict) -> charts.Figure:
         x=alt.X("new_mt:Q", title=x_title), y=y, tooltip=charts.tooltips("row_label", "new_mt", "new_bound", "kind"),
     )
     width = 250
-    labels = alt.Chart().mark_text(align="left", fontSize=12, dx=12).encode(
+    labels = alt.Chart().mark_text(align="left", fontSize=12, dx=8).encode(
         x=alt.value("width"), y=y, text="label:N",  # a column of labels right of the plot (follows a narrowed plot)
     )
     old_ed, new_ed = data["edition_old"].iloc[0], data["edition_new"].iloc[0]
