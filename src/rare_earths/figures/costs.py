@@ -126,7 +126,7 @@ def cost_gap_tornado(params: dict) -> charts.Figure:
         y=alt.Y("input_label:N", title=None, sort=alt.SortField("swing", order="descending")),
         tooltip=charts.tooltips("input_label", ("output_at_low", "Subsidy at the input's low (USD m/yr)", ",.1f"),
                                 ("output_at_high", "Subsidy at the input's high (USD m/yr)", ",.1f")),
-    ).properties(width=440, height=90)
+    ).properties(width=380, height=90)
     return charts.Figure(
         id="cost-gap-tornado",
         chart=chart,
