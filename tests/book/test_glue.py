@@ -57,7 +57,9 @@ def test_glue_numbers_glues_value_and_range_by_default_and_more_on_request(glued
     us = dict(glued)
     assert (us["costs.us_cost_usd_per_kg"], us["costs.us_cost_usd_per_kg.range"]) == ("74.25", "71.50–77.00")
     assert us["costs.floor_multiple_of_2024_price.range"] == "2.00"  # not ranged: the value
-    assert us["costs.ramaco_payback_min_ndpr_t_per_year"] == "&gt;=1,515"  # escaped Markdown
+    ramaco = numbers["costs.ramaco_payback_min_ndpr_t_per_year"].display()
+    assert ramaco.startswith(">=")  # the registry (and the CLI) print the ASCII bound ...
+    assert us["costs.ramaco_payback_min_ndpr_t_per_year"] == "\u2265" + ramaco[2:]  # ... the prose prints ≥
     assert us["costs.ramaco_payback_min_ndpr_t_per_year.plain"] == "1,515"
     glued.clear()
     glue_numbers({}, ids=["costs.floor_multiple_of_2024_price"], parts=GLUE_PARTS)
@@ -99,3 +101,11 @@ def test_glue_text_glues_text_facts_escaped(glued):
 ])
 def test_escape_markdown_turns_data_text_into_literal_text(text, markdown):
     assert escape_markdown(text) == markdown
+
+
+def test_typeset_prints_bounds_and_minus_signs_as_prose_does():
+    from rare_earths.book.glue import typeset
+
+    assert typeset("<=58.7") == "\u226458.7" and typeset(">=16.9") == "\u226516.9"
+    assert typeset("-15,000,000") == "\u221215,000,000" and typeset("-26–53") == "\u221226–53"
+    assert typeset("2025-07-09") == "2025-07-09" and typeset(">75") == ">75" and typeset("~40.00") == "~40.00"

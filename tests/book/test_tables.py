@@ -52,7 +52,9 @@ def test_interactive_table_is_deterministic_and_self_contained():
     b = interactive_table_html(NASTY.copy(), "nasty", filter_column="verdict")
     assert a == b
     ids = re.findall(r'\bid="([^"]+)"', a)
-    assert ids and all(i == "rr-table-nasty" or i.startswith("rr-table-nasty-") for i in ids)
+    assert ids and all(i in ("rr-table-nasty", "nasty") or i.startswith("rr-table-nasty-") for i in ids)
+    # The "Link to this view" href before any script ran (#nasty) names an element of the page.
+    assert 'class="rr-table-link" id="rr-table-nasty-link" href="#nasty"' in a and ids.count("nasty") == 1
     assert len(ids) == len(set(ids))
     other = interactive_table_html(NASTY, "other-name", filter_column="verdict")
     assert not set(ids) & set(re.findall(r'\bid="([^"]+)"', other))
@@ -177,3 +179,21 @@ def test_show_table_escapes_every_cell(monkeypatch):
     (html_out,) = [s.data for s in shown]
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; more" in html_out and "<b>" not in html_out
     assert "&lt;i&gt;caption&lt;/i&gt;" in html_out
+
+
+def test_show_table_keeps_ids_whole_renders_code_in_captions_and_scrolls_with_a_cue():
+    from rare_earths.book.tables import table_html
+
+    frame = pd.DataFrame([{"number": "<b>x</b>", "value": "\u226458.7", "id": "shares.china_refining_share_iea_pct"}])
+    page = table_html(frame, caption="cite one with `rare-earths cite ID`")
+    assert "<code>rare-earths cite ID</code>" in page and "`" not in page
+    assert '<td class="rr-id">shares.china_refining_share_iea_pct</td>' in page
+    assert '<td class="rr-value">\u226458.7</td>' in page and "&lt;b&gt;x&lt;/b&gt;" in page
+    assert page.index("rr-scroll-hint") < page.index("class='rr-scroll'") < page.index("<table")
+
+
+def test_numbers_table_refuses_an_id_listed_twice():
+    from rare_earths.book.tables import numbers_table
+
+    with pytest.raises(ValueError, match="listed more than once"):
+        numbers_table({}, ["a.b", "a.b"])

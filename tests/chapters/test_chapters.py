@@ -287,7 +287,7 @@ def test_chapter_computes_the_domains_it_prints_and_each_printed_number_lists_it
 def test_every_figure_is_shown_captioned_and_referenced(chapter):
     shown = {}
     for cell in _code_cells(chapter):
-        if "mystnb" in cell.metadata:
+        if "figure" in cell.metadata.get("mystnb", {}):
             built = [ast.literal_eval(n.args[0]) for n in ast.walk(ast.parse(cell.source)) if isinstance(n, ast.Call)
                      and getattr(n.func, "id", None) == "build_figure"]
             assert len(built) == 1, f"{chapter}: a figure cell builds one figure"
@@ -320,3 +320,33 @@ def test_the_intros_summary_numbers_cite_their_sources_in_the_text():
         assert nid in glued, f"{nid} is in the intro's table but not in its text"
         missing = set(numbers[nid].sources) - cited
         assert not missing, f"{nid}: sources not cited in the intro: {missing}"
+
+
+BOTTOM_LINE = re.compile(r"\A# [^\n]+\n\n(?:\*[^\n]+\*\n\n)?((?:> [^\n]*\n?)+)")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_opens_with_its_bottom_line(chapter):
+    """Under the title (and a tagline), a short bottom line: two to four sentences, its numbers glued."""
+    first = _notebook(chapter).cells[0]
+    match = BOTTOM_LINE.match(first.source)
+    assert first.cell_type == "markdown" and match, f"{chapter}: no bottom line under the title"
+    text = re.sub(r"(?m)^> ", "", match.group(1))
+    assert text.startswith("**The bottom line.**"), chapter
+    assert GLUE_ROLE.search(text), f"{chapter}: the bottom line glues no number"
+    sentences = re.findall(r"[.!?](?:\s|$)", untyped(text.replace("**The bottom line.**", "")))
+    assert 1 <= len(sentences) <= 4 and len(text) < 900, f"{chapter}: the bottom line is not short ({len(text)} characters)"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_parameters_cell_is_folded_or_removed_and_the_page_says_how_to_rerun(chapter):
+    """Readers never see an empty code box: a chapter without parameters removes the cell; one with
+    parameters folds it and says, in the prose, how to re-run the page with other values."""
+    cell = _code_cells(chapter)[0]
+    tags = set(cell.metadata.get("tags", []))
+    if chapter_parameters(chapter):
+        assert "hide-input" in tags and "remove-cell" not in tags, chapter
+        assert "assumptions" in cell.metadata["mystnb"]["code_prompt_show"], chapter
+        assert re.search(r"`rare-earths run (?:%s|CHAPTER) -p NAME=VALUE`" % re.escape(chapter), _prose(chapter)), chapter
+    else:
+        assert "remove-cell" in tags, chapter

@@ -108,3 +108,72 @@ def test_module_index_matches_the_registrations_and_one_figure_imports_one_modul
             "print(sorted(m for m in sys.modules if m.startswith('rare_earths.figures.') and m != 'rare_earths.figures.charts'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['rare_earths.figures.costs']"
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts people can read (issue 12): every tooltip and axis in words, with units and rounding
+# ---------------------------------------------------------------------------------------------
+
+_SNAKE = __import__("re").compile(r"^[a-z0-9]+(?:_[a-z0-9]+)+$")  # a code identifier: share_pct, china_cost_usd_per_kg
+
+
+def _encodings(spec):
+    """Every encoding block of a spec (top level, layers, concatenations, facets)."""
+    if isinstance(spec, dict):
+        if isinstance(spec.get("encoding"), dict):
+            yield spec["encoding"]
+        for key, value in spec.items():
+            if key not in ("datasets", "data", "config"):
+                yield from _encodings(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            yield from _encodings(value)
+
+
+@pytest.mark.parametrize("fid", FIGURE_IDS)
+def test_tooltips_and_axes_speak_words_with_units_and_the_printed_rounding(fid):
+    fig = _default(fid)
+    spec = fig.spec()
+    tips = [t for enc in _encodings(spec) for t in (enc.get("tooltip") if isinstance(enc.get("tooltip"), list)
+                                                     else [enc["tooltip"]] if "tooltip" in enc else [])]
+    assert tips, f"{fid}: no tooltip"
+    for tip in tips:
+        assert isinstance(tip, dict) and tip.get("title"), f"{fid}: tooltip field {tip} has no title"
+        assert "_" not in tip["title"], f"{fid}: tooltip title {tip['title']!r} is a code name"
+        if tip.get("type") in ("quantitative", "temporal"):
+            assert tip.get("format"), f"{fid}: tooltip {tip['title']!r} has no format (would show 58.6667)"
+        if tip.get("type") == "quantitative" and tip.get("format") not in ("d", ",d"):
+            assert "(" in tip["title"] or tip["title"] in ("Announcements", "Claims", "Rank"), \
+                f"{fid}: tooltip {tip['title']!r} names no unit"
+    for enc in _encodings(spec):
+        for channel in ("x", "y", "color"):
+            ch = enc.get(channel)
+            title = ch.get("title") if isinstance(ch, dict) else None
+            assert not (isinstance(title, str) and _SNAKE.match(title)), f"{fid}: {channel} title {title!r}"
+            shown = channel != "color" or (isinstance(ch, dict) and ch.get("legend", {}) is not None)
+            if shown and isinstance(ch, dict) and ch.get("type") == "nominal" and ch.get("field") in fig.data:
+                labels = [v for v in fig.data[ch["field"]].dropna().astype(str) if _SNAKE.match(v)]
+                assert not labels, f"{fid}: {channel} axis labels are code names: {labels[:3]}"
+
+
+def test_the_house_theme_keeps_numeric_tick_labels_apart():
+    from rare_earths.figures.charts import theme
+
+    config = theme()["config"]
+    for axis in ("axisQuantitative", "axisTemporal"):
+        assert config[axis]["labelOverlap"] and config[axis]["labelSeparation"] > 0
+
+
+def test_multiples_read_as_times():
+    spec = _default("floor-vs-prices").spec()
+    calcs = [c["calculate"] for layer in spec["layer"][0]["layer"] for c in layer.get("transform", []) if "calculate" in c]
+    assert any("\u00d7" in c and "'.1f'" in c for c in calcs), calcs
+
+
+def test_tooltip_fields_fail_loudly_without_a_title():
+    from rare_earths.figures.charts import tooltips
+
+    with pytest.raises(KeyError, match="no title for field 'mystery_pct'"):
+        tooltips("mystery_pct")
+    (tip,) = tooltips(("x_pct", "Share (%)", ".1f"))
+    assert tip.to_dict() == {"field": "x_pct", "type": "quantitative", "title": "Share (%)", "format": ".1f"}

@@ -57,20 +57,31 @@ def glue_numbers(params: dict | None = None, ids: Iterable[str] | None = None,
     return {n.id: n for n in numbers}
 
 
+def typeset(text: str) -> str:
+    """A displayed number as prose prints it: ``<=``/``>=`` as ``≤``/``≥``, a minus sign, not a hyphen.
+
+    ``typeset("<=58.7")`` → ``"≤58.7"``, ``typeset("-15,000,000")`` → ``"−15,000,000"``. The CLI
+    and JSON keep the ASCII forms (scripts parse them)."""
+    import re
+
+    text = str(text).replace("<=", "\u2264").replace(">=", "\u2265")
+    return re.sub(r"(?<![\w.])-(?=\d)", "\u2212", text)
+
+
 def number_glue(n, parts: Iterable[str] = DEFAULT_GLUE_PARTS) -> dict[str, str]:
-    """The glue keys of one number and their text (see :func:`glue_numbers`)."""
+    """The glue keys of one number and their text (see :func:`glue_numbers`), typeset for prose."""
     out = {}
     for part in parts:
         if part == "value":
-            out[n.id] = n.display()
+            out[n.id] = typeset(n.display())
         elif part == "range":
-            out[f"{n.id}.range"] = n.display_range() or n.display()
+            out[f"{n.id}.range"] = typeset(n.display_range() or n.display())
         else:
             out[f"{n.id}.{part}"] = n.unit if part == "unit" else n.label
     if n.unit == "rank" and n.value is not None:
         out[f"{n.id}.ordinal"] = n.display_ordinal()
     if n.bound != "=" and n.value is not None:
-        out[f"{n.id}.plain"] = n.display_plain()
+        out[f"{n.id}.plain"] = typeset(n.display_plain())
     return out
 
 

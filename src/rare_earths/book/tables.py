@@ -13,11 +13,18 @@ NUMBER_INDEX = "number_id"  # the index name of numbers_table's frames (their ro
 
 
 def numbers_table(numbers: dict, ids: Iterable[str]) -> "pd.DataFrame":
-    """A small table of registered numbers (label, value, range, unit, sources) for display."""
+    """A small table of registered numbers (label, value, range, unit, sources) for display
+    (values typeset as the prose prints them: ``≤58.7``)."""
+    from rare_earths.book.glue import typeset
+
+    ids = list(ids)
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ValueError(f"numbers_table: ids listed more than once: {repeated}")
     rows = []
     for i in ids:
         n = numbers[i]
-        rows.append({"number": n.label, "value": n.display(), "range": n.display_range(), "unit": n.unit,
+        rows.append({"number": n.label, "value": typeset(n.display()), "range": typeset(n.display_range()), "unit": n.unit,
                      "sources": ", ".join(n.sources), "id": n.id})
     # Indexed by the ids too, so a table made from some of its columns still anchors its rows.
     return pd.DataFrame(rows, index=pd.Index([r["id"] for r in rows], name=NUMBER_INDEX))
@@ -25,6 +32,7 @@ def numbers_table(numbers: dict, ids: Iterable[str]) -> "pd.DataFrame":
 
 def summary_table(numbers: dict, ids: Iterable[str]) -> "pd.DataFrame":
     """Headline numbers for display: label, value with unit and range, the sources' short names, id."""
+    from rare_earths.book.glue import typeset
     from rare_earths.data.load import load_table
     from rare_earths.format import source_label
 
@@ -33,21 +41,44 @@ def summary_table(numbers: dict, ids: Iterable[str]) -> "pd.DataFrame":
     for i in ids:
         n = numbers[i]
         rows.append({"number": n.label,
-                     "value": f"{n.display()} {n.unit}" + (f" ({n.display_range()})" if n.is_ranged else ""),
+                     "value": typeset(f"{n.display()} {n.unit}" + (f" ({n.display_range()})" if n.is_ranged else "")),
                      "sources": "; ".join(source_label(sources.loc[s]) for s in n.sources), "id": n.id})
     return pd.DataFrame(rows)
+
+
+#: Columns that hold one token each (an id, a value with its bound): never broken across lines.
+_UNBROKEN_COLUMNS = {"id": "rr-id", "value": "rr-value", "range": "rr-value"}
+
+
+def caption_html(caption: str) -> str:
+    """A caption's HTML: the text escaped, and `code` spans (backticks) shown as code, not as backticks."""
+    parts = re.split(r"`([^`]+)`", caption)
+    return "".join(f"<code>{html.escape(p)}</code>" if i % 2 else html.escape(p) for i, p in enumerate(parts))
+
+
+def table_html(frame: pd.DataFrame, caption: str | None = None) -> str:
+    """A DataFrame as a plain HTML table, every cell escaped, inside a box that scrolls sideways
+    when the table is wider than the page (a line above says so; ``_static/rare_earths.js``)."""
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
+    rows = []
+    for values in frame.itertuples(index=False, name=None):
+        cells = []
+        for column, value in zip(frame.columns, values):
+            cls = _UNBROKEN_COLUMNS.get(str(column))
+            text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+            cells.append(f'<td class="{cls}">{html.escape(text)}</td>' if cls else f"<td>{html.escape(text)}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    cap = f"<p class='table-caption'>{caption_html(caption)}</p>" if caption else ""
+    return (f"{cap}<p class='rr-scroll-hint' aria-hidden='true'>Scroll sideways for more columns →</p>"
+            f"<div class='rr-scroll' role='region' tabindex='0' aria-label='{html.escape((caption or 'table').replace('`', ''), quote=True)}'>"
+            f"<table class='data-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def show_table(frame: pd.DataFrame, caption: str | None = None) -> None:
     """Display a DataFrame as an HTML table with every cell escaped (quotes may contain markup)."""
     from IPython.display import HTML, display
 
-    table = frame.to_html(index=False, escape=True, na_rep="", classes="data-table", border=0, justify="left")
-    table = _anchor_number_rows(table, frame)
-    # Long ids (costs.us_extra_cost_usd_per_kg_low) would push the table past the text column.
-    table = "<style>table.data-table td{overflow-wrap:anywhere}</style>" + table
-    cap = f"<p class='table-caption'>{html.escape(caption)}</p>" if caption else ""
-    display(HTML(cap + table))
+    display(HTML(_anchor_number_rows(table_html(frame, caption), frame)))
 
 
 #: The anchor of a key number's row in a numbers table (what its citation's URL points to).
@@ -343,10 +374,13 @@ def interactive_table_html(
     filter_key = f' data-rr-filter-key="{e(filter_column)}"' if filter_column else ""
     return (
         f'<div class="rr-table" id="{root_id}" data-rr-table="{e(name)}"{filter_key}>\n'
+        # The "Link to this view" default href (#<name>) must lead somewhere without JavaScript too.
+        f'<span class="rr-table-anchor" id="{e(name)}"></span>\n'
         f"<style>\n{css}\n</style>\n"
         f"{cap}"
         f'<div class="rr-table-controls" hidden>{"".join(controls)}</div>\n'
-        f'<div class="rr-table-scroll" role="region" tabindex="0"{labelled}>\n'
+        f'<p class="rr-scroll-hint" aria-hidden="true">Scroll sideways for more columns \u2192</p>\n'
+        f'<div class="rr-table-scroll rr-scroll" role="region" tabindex="0"{labelled}>\n'
         f'<table id="{root_id}-table" class="rr-table-table">\n'
         f"<thead><tr>{head}</tr></thead>\n"
         f"<tbody>\n" + "\n".join(body_rows) + "\n</tbody>\n</table>\n</div>\n"

@@ -72,7 +72,7 @@ def buildout_by_stage(params: dict) -> charts.Figure:
     y = alt.Y("label:N", title=None, sort=list(data["label"]), axis=alt.Axis(labelLimit=260))
     bars = alt.Chart().mark_bar(height=12).encode(
         x=alt.X("low_usd_bn:Q", title=x_title, scale=scale), x2="high_usd_bn:Q", y=y, color=colour,
-        tooltip=["label", "kind_label", "low_usd_bn", "central_usd_bn", "high_usd_bn", "covers", "source_id"])
+        tooltip=charts.tooltips("label", "kind_label", "low_usd_bn", "central_usd_bn", "high_usd_bn", "covers", "source_id"))
     ticks = [alt.Chart().mark_tick(thickness=2, size=16).encode(x=alt.X(f"{end}_usd_bn:Q", title=x_title, scale=scale),
                                                                  y=y, color=colour) for end in ("low", "high")]
     dots = alt.Chart().mark_point(shape="diamond", size=70, filled=True, color="black").encode(

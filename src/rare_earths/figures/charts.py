@@ -134,6 +134,9 @@ def theme() -> dict[str, Any]:
                       "subtitleFont": FONT, "subtitleFontSize": 13, "subtitleColor": "#444444", "offset": 10},
             "axis": axis,
             "axisX": {"labelAngle": 0},
+            # Numbers and dates on an axis never collide ("0.00.2"): Vega drops every other label instead.
+            "axisQuantitative": {"labelOverlap": "greedy", "labelSeparation": 6},
+            "axisTemporal": {"labelOverlap": "greedy", "labelSeparation": 6},
             "legend": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 12, "titleFontSize": 12,
                        "titleFontWeight": "normal", "labelColor": TEXT_COLOUR, "titleColor": TEXT_COLOUR,
                        "symbolSize": 120, "orient": "bottom", "direction": "horizontal", "labelLimit": 240},
@@ -182,6 +185,101 @@ def script_json(value: Any) -> str:
 CHART_CLASS = "rr-chart"
 
 
+#: The JavaScript that draws a chart into ``el`` and, if it comes out wider than ``el``, draws it
+#: again narrower: hconcat panels become a vconcat, then every view's width shrinks by the
+#: overflow (not below 50 px), long axis labels are truncated sooner, axis titles wrap, legends
+#: stack. Fonts keep their size (a last overshoot of a few pixels is scaled away, by at most 8 %).
+NARROW_LAYOUT_JS = r"""    function views(node, out) {
+      if (Array.isArray(node)) { node.forEach(function (n) { views(n, out); }); return out; }
+      if (!node || typeof node !== "object") { return out; }
+      if ((node.mark || node.layer || node.facet || node.repeat) && typeof node.width === "number") { out.push(node); }
+      ["layer", "hconcat", "vconcat", "concat", "spec"].forEach(function (k) { if (node[k]) { views(node[k], out); } });
+      return out;
+    }
+    function narrower(s, excess, available) {
+      var n = JSON.parse(JSON.stringify(s));
+      if (n.hconcat) { n.vconcat = n.hconcat; delete n.hconcat; return n; }
+      if (n.facet && n.facet.column && !n.facet.row) { n.facet.row = n.facet.column; delete n.facet.column; return n; }
+      if (n.encoding && n.encoding.column && !n.encoding.row) { n.encoding.row = n.encoding.column; delete n.encoding.column; return n; }
+      if (n.concat) { n.columns = 1; }
+      var found = views(n, []);
+      if (!(n.vconcat || n.concat || n.facet || n.repeat) && typeof n.width === "number") {
+        // One view (or layers of one): let Vega fit the whole drawing, labels and legend included.
+        n.width = Math.max(120, Math.floor(available));
+        n.autosize = {type: "fit-x", contains: "padding"};
+        found = [];
+      }
+      found.forEach(function (v) { v.width = Math.max(50, Math.round(v.width - excess)); });
+      if (!found.length && !n.autosize) {
+        n.config = n.config || {}; n.config.view = n.config.view || {};
+        var w = n.config.view.continuousWidth || 300;
+        n.config.view.continuousWidth = Math.max(80, Math.round(w - excess));
+      }
+      n.config = n.config || {};
+      n.config.axis = Object.assign({}, n.config.axis, {labelLimit: Math.min((n.config.axis || {}).labelLimit || 240, 120)});
+      n.config.legend = Object.assign({}, n.config.legend, {labelLimit: 160, columns: 1});
+      var line = Math.max(120, Math.floor(available) - 12);  // titles and panel headers: at most one line of the room
+      n.config.title = Object.assign({}, n.config.title, {limit: line});
+      var beside = Math.max(100, line - 130);  // a panel header or axis title starts after the y labels (≤ 120 px)
+      n.config.header = Object.assign({}, n.config.header, {labelLimit: beside, titleLimit: beside});
+      n.config.legend.direction = "vertical";
+      // Several legends below a chart stand one above the other, not side by side (Vega's legend layout).
+      n.config.legend.layout = {bottom: {direction: "vertical", anchor: "start"}, right: {direction: "vertical", anchor: "start"}};
+      function wrap(text) {  // a long axis title as lines (about 7 px a character), never truncated: it ends with the unit
+        var most = Math.max(12, Math.floor(beside / 7)), lines = [], current = "";
+        String(text).split(" ").forEach(function (word) {
+          if (current && (current + " " + word).length > most) { lines.push(current); current = word; }
+          else { current = current ? current + " " + word : word; }
+        });
+        if (current) { lines.push(current); }
+        return lines.length > 1 ? lines : text;
+      }
+      (function shorten(node) {  // label limits set on one axis or legend override the config's
+        if (Array.isArray(node)) { node.forEach(shorten); return; }
+        if (!node || typeof node !== "object") { return; }
+        Object.keys(node).forEach(function (k) {
+          var v = node[k];
+          if ((k === "axis" || k === "legend") && v && typeof v === "object" && v.labelLimit > 120) { v.labelLimit = 120; }
+          if (k === "legend" && v && typeof v === "object" && v.columns > 1) { v.columns = 1; }
+          if (k === "header" && v && typeof v === "object") { v.labelLimit = Math.min(v.labelLimit || beside, beside); }
+          if (k === "legend" && v && typeof v === "object") { v.direction = "vertical"; }
+          if ((k === "x" || k === "y") && v && typeof v === "object" && typeof v.title === "string") { v.title = wrap(v.title); }
+          if (k === "title" && v && typeof v === "object" && v.text !== undefined) { v.limit = Math.min(v.limit || line, line); }
+          if (k === "legend" && v && typeof v === "object" && (v.orient === "right" || v.orient === "left")) { v.orient = "bottom"; }
+          if (k !== "datasets" && k !== "data") { shorten(v); }
+        });
+      })(n);
+      return n;
+    }
+    function named(result) {
+      var svg = el.querySelector("svg");
+      if (svg) { svg.setAttribute("role", "img"); svg.setAttribute("aria-label", el.getAttribute("aria-label") || ""); }
+      return result;
+    }
+    function room() {  // the width the chart may take: its block parent's content box (vega-embed makes el inline-block)
+      var box = el.parentNode, style = window.getComputedStyle(box);
+      return box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    }
+    function fit(s, tries) {
+      return window.vegaEmbed(el, s, options).then(named).then(function (result) {
+        var svg = el.querySelector("svg"), available = room();
+        var excess = svg ? svg.getBoundingClientRect().width - available : 0;
+        if (tries > 0 && available > 0 && excess > 1) {
+          result.finalize();
+          return fit(narrower(s, excess + 4, available), tries - 1);
+        }
+        if (svg && available > 0 && excess > 1 && available / (available + excess) >= 0.92) {
+          // A few pixels over at the narrowest layout: scale the drawing down by at most 8 %.
+          svg.style.width = Math.floor(available) + "px";
+          svg.style.height = "auto";
+        }
+        el.setAttribute("data-rr-layout", s === spec ? "full" : "narrow");
+        return result;
+      });
+    }
+"""
+
+
 def axis_title(name: str, unit: str) -> str:
     """An axis title with its unit: ``axis_title("Reserves", "Mt REO")`` → ``"Reserves (Mt REO)"``."""
     if not unit.strip():
@@ -217,6 +315,87 @@ def china_emphasis(field: str = "country", mark: str = "bar", *, value: str = CH
     else:
         raise ValueError(f"china_emphasis: unsupported mark {mark!r}")
     return enc
+
+
+#: How a plotted field reads in a tooltip: its human title (with the unit in brackets) and, for a
+#: number, the d3 format that gives the book's printed rounding (shares to a tenth of a percent,
+#: USD/kg to the cent, tonnes whole, USD bn to two decimals, years whole, multiples to two decimals
+#: as the registry prints them). One entry per field name, shared by every figure; a figure whose
+#: field means something else passes its own ``(field, title, format)``.
+TOOLTIP_FIELDS: dict[str, tuple[str, str | None]] = {
+    # words
+    "producer": ("Producer", None), "label": ("Item", None), "row_label": ("Row", None), "country": ("Country", None),
+    "source_id": ("Source id", None), "sources": ("Source ids", None), "stage_label": ("Stage", None),
+    "stage_title": ("Stage", None), "stage": ("Stage", None), "basket_label": ("Elements", None), "basis": ("Basis", None),
+    "bound": ("Bound", None), "share_id": ("Share id", None), "seed_header": ("Seed's figure", None),
+    "candidate_label": ("Candidate source figure", None), "closest": ("Closest match", None),
+    "top3_countries": ("Top three", None), "kind": ("Kind", None), "old_bound": ("Bound, earlier edition", None),
+    "new_bound": ("Bound, later edition", None), "rp_bound": ("Bound on R/P", None), "group_label": ("Group", None),
+    "plant": ("Plant", None), "comparability": ("Comparability", None), "status": ("Status", None),
+    "kind_label": ("Kind of estimate", None), "covers": ("What it covers", None), "series": ("Series", None),
+    "case": ("Case", None), "measure": ("Measure", None), "row": ("Project", None), "promise": ("Promise", None),
+    "status_label": ("Status", None), "unit": ("Unit", None), "projects": ("Projects", None),
+    "article": ("Article", None), "verdict": ("Verdict", None), "input_label": ("Input and its range", None),
+    "bounds": ("Bounds of the sums", None), "scope_if_counted_to_here": ("Scope counting this far", None),
+    # numbers
+    "share_pct": ("Share (%)", ".1f"), "low_pct": ("Low (%)", ".1f"), "high_pct": ("High (%)", ".1f"),
+    "authority_pct": ("Authority's share (%)", ".1f"), "gap_pp": ("Seed minus authority (percentage points)", "+.1f"),
+    "hhi": ("HHI (points, 0–10,000)", ",.0f"), "hhi_high": ("HHI, high (points)", ",.0f"),
+    "china_share_pct": ("China's share (%)", ".1f"), "top3_share_pct": ("Top three's share (%)", ".1f"),
+    "unlisted_pct": ("Not listed by country (%)", ".1f"), "rank_new": ("Rank", "d"),
+    "reserves_new_mt": ("Reserves (Mt REO)", ",.1f"), "reserves_old_mt": ("Reserves, earlier edition (Mt REO)", ",.1f"),
+    "share_max_pct": ("Share of world reserves, at most (%)", ".1f"), "value_mt": ("Amount (Mt REO)", ",.1f"),
+    "reserves_t": ("Reserves (t REO)", ",.0f"), "production_t": ("Mine production (t REO)", ",.0f"),
+    "rp_years": ("Reserves-to-production (years)", ",.0f"), "old_mt": ("Earlier edition (Mt REO)", ",.1f"),
+    "new_mt": ("Later edition (Mt REO)", ",.1f"), "old_t": ("Earlier estimate (t REO)", ",.0f"),
+    "new_t": ("Later figure (t REO)", ",.0f"), "ratio": ("Later over earlier (×)", ".2f"),
+    "low_usd_per_kg": ("Low (USD/kg)", ",.2f"), "high_usd_per_kg": ("High (USD/kg)", ",.2f"),
+    "price_usd_per_kg": ("Price (USD/kg)", ",.2f"), "multiple": ("Floor as a multiple of the price (×)", ".2f"),
+    "topup_usd_m_per_year": ("DoD top-up (USD m/yr)", ",.1f"), "year": ("Year", "d"),
+    "low_usd_k_per_t": ("Low (USD thousand per t/yr)", ",.1f"), "high_usd_k_per_t": ("High (USD thousand per t/yr)", ",.1f"),
+    "amount_usd_bn": ("Amount (USD bn)", ",.2f"), "start_usd_bn": ("Running total before (USD bn)", ",.2f"),
+    "end_usd_bn": ("Running total after (USD bn)", ",.2f"), "n_announcements": ("Announcements", "d"),
+    "value_usd_bn": ("Amount (USD bn)", ",.2f"), "total_usd_bn": ("Running total (USD bn)", ",.2f"),
+    "low_usd_bn": ("Low (USD bn)", ",.2f"), "central_usd_bn": ("Central (USD bn)", ",.2f"),
+    "high_usd_bn": ("High (USD bn)", ",.2f"),
+    "self_sufficiency_p10_pct": ("Self-sufficiency, 10th percentile (%)", ",.0f"),
+    "self_sufficiency_p50_pct": ("Self-sufficiency, median (%)", ",.0f"),
+    "self_sufficiency_p90_pct": ("Self-sufficiency, 90th percentile (%)", ",.0f"),
+    "p_cover_pct": ("Probability of covering demand (%)", ".0f"), "p_pct": ("Probability (%)", ".0f"),
+    "days_to_target": ("Days to the target date", ",d"), "value_t": ("Amount (t)", ",.0f"),
+    "claims": ("Claims", "d"),
+}
+
+
+def tooltips(*fields: str | tuple) -> list[alt.Tooltip]:
+    """Tooltip channels with human titles and the book's rounding (:data:`TOOLTIP_FIELDS`).
+
+    Each item is a field name of :data:`TOOLTIP_FIELDS` (``"share_pct"``), a tuple
+    ``(field, title, format)`` for a field that means something particular here (``format`` None
+    for words), or an ``alt.Tooltip`` already complete. A field name that is not in the table
+    fails loudly: every tooltip must say what it shows.
+    """
+    out: list[alt.Tooltip] = []
+    for item in fields:
+        if isinstance(item, alt.Tooltip):
+            out.append(item)
+            continue
+        if isinstance(item, tuple):
+            name, title, fmt = item
+        else:
+            if item not in TOOLTIP_FIELDS:
+                raise KeyError(f"tooltips: no title for field {item!r}; add it to TOOLTIP_FIELDS or pass (field, title, format)")
+            name, (title, fmt) = item, TOOLTIP_FIELDS[item]
+        if fmt is None:
+            out.append(alt.Tooltip(f"{name}:N", title=title))
+        else:
+            out.append(alt.Tooltip(f"{name}:Q", title=title, format=fmt))
+    return out
+
+
+def times_label(field: str, decimals: int = 1) -> dict[str, Any]:
+    """A calculated text ``"2.0×"`` for a multiple (use as ``transform_calculate(**times_label("multiple"))``)."""
+    return {f"{field}_label": f"format(datum['{field}'], '.{decimals}f') + '\u00d7'"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -464,6 +643,11 @@ class Figure:
 
         The Vega bundle itself is added once per page: by ``_ext/vega_offline.py`` in the book,
         inlined by the run pages. Where it is missing (a notebook viewer), the container says so.
+        The drawn SVG gets ``role="img"`` and the alt text as its ``aria-label``. Where the chart
+        is wider than its container (a phone), it is drawn again in a narrow layout
+        (:data:`NARROW_LAYOUT_JS`): side-by-side panels stacked, plot widths reduced, axis titles
+        wrapped; the text keeps its size (a last overshoot of a few pixels is scaled away, by at
+        most 8 %), so labels stay legible.
         """
         cid = f"chart-{self.id}"
         label = html.escape(self.alt_text.strip(), quote=True)
@@ -474,7 +658,9 @@ class Figure:
             f'  var el = document.getElementById("{cid}");\n'
             f'  var spec = JSON.parse(document.getElementById("{cid}-spec").textContent);\n'
             "  if (window.vegaEmbed) {\n"
-            f"    window.vegaEmbed(el, spec, {script_json({**EMBED_OPTIONS, 'downloadFileName': self.id})}).catch(function (err) {{\n"
+            f"    var options = {script_json({**EMBED_OPTIONS, 'downloadFileName': self.id})};\n"
+            f"{NARROW_LAYOUT_JS}"
+            "    fit(spec, 4).catch(function (err) {\n"
             '      el.textContent = "The chart could not be drawn: " + err;\n'
             "    });\n"
             "  } else {\n"

@@ -29,7 +29,7 @@ def claims_verdicts(params: dict) -> charts.Figure:
     x = alt.X("claims:Q", title=charts.axis_title("Claims", "count"), axis=alt.Axis(tickMinStep=1, format="d"))
     y = alt.Y("verdict:N", title=None, sort=_LABELS)
     bars = alt.Chart().mark_bar(height=18, stroke="#333333", strokeWidth=0.5).encode(
-        x=x, y=y, color=_verdict_colour(), tooltip=["article", "verdict", "claims"],
+        x=x, y=y, color=_verdict_colour(), tooltip=charts.tooltips("article", "verdict", "claims"),
     )
     labels = alt.Chart().mark_text(align="left", dx=4, fontSize=12).encode(x=x, y=y, text=alt.Text("claims:Q"))
     chart = alt.layer(bars, labels, data=data).properties(width=230, height=6 * 26).facet(
@@ -73,7 +73,7 @@ def claims_by_stage(params: dict) -> charts.Figure:
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("claims:Q", legend=None, scale=alt.Scale(domain=[0, int(data["claims"].max())],
                                                                  range=["#F4F4F4", charts.PRIMARY_COLOUR])),
-        tooltip=["stage", "verdict", "claims"],
+        tooltip=charts.tooltips("stage", "verdict", "claims"),
     )
     threshold = max(2, round(0.6 * int(data["claims"].max())))  # white text only on dark cells
     text = base.mark_text(fontSize=12).encode(
@@ -110,7 +110,7 @@ def claims_verdict_totals(params: dict) -> charts.Figure:
     x = alt.X("claims:Q", title=charts.axis_title("Claims", "count"), axis=alt.Axis(tickMinStep=1, format="d"))
     y = alt.Y("verdict:N", title=None, sort=_LABELS)
     bars = alt.Chart().mark_bar(height=20, stroke="#333333", strokeWidth=0.5).encode(
-        x=x, y=y, color=_verdict_colour(), tooltip=["verdict", "claims", "share_pct"],
+        x=x, y=y, color=_verdict_colour(), tooltip=charts.tooltips("verdict", "claims", "share_pct"),
     )
     labels = alt.Chart().mark_text(align="left", dx=4, fontSize=12).encode(x=x, y=y, text="text:N")
     chart = alt.layer(bars, labels, data=data).properties(width=440, height=6 * 28)

@@ -39,7 +39,7 @@ def cost_gap_range(params: dict) -> charts.Figure:
     y = alt.Y("producer:N", title=None, sort=None)
     bars = alt.Chart(data).mark_bar(height=22).encode(
         x=x, x2="high_usd_per_kg:Q", y=y, **charts.china_emphasis(mark="bar"),
-        tooltip=["producer", "low_usd_per_kg", "high_usd_per_kg"],
+        tooltip=charts.tooltips("producer", "low_usd_per_kg", "high_usd_per_kg"),
     )
     # A point range would vanish for China's single value: draw ticks at both ends as well.
     ticks = alt.Chart(data).mark_tick(thickness=3, size=26, color="black").encode(x=alt.X("low_usd_per_kg:Q", title=x_title), y=y)
@@ -95,10 +95,10 @@ def floor_vs_prices(params: dict) -> charts.Figure:
         x=alt.X("price_usd_per_kg:Q", title=x_title),
         y=alt.Y("label:N", title=None, sort=None),
         color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=["label", "price_usd_per_kg", "multiple", "topup_usd_m_per_year", "source_id"],
+        tooltip=charts.tooltips("label", "price_usd_per_kg", "multiple", "topup_usd_m_per_year", "source_id"),
     )
-    labels = base.mark_text(align="left", dx=4, fontSize=12).encode(
-        x=alt.X("price_usd_per_kg:Q", title=x_title), y=alt.Y("label:N", sort=None), text=alt.Text("multiple:Q", format=".2f"),
+    labels = base.transform_calculate(**charts.times_label("multiple")).mark_text(align="left", dx=4, fontSize=12).encode(
+        x=alt.X("price_usd_per_kg:Q", title=x_title), y=alt.Y("label:N", sort=None), text="multiple_label:N",
     )
     rule_data = pd.DataFrame({"floor_usd_per_kg": [floor]})
     rule = alt.Chart(rule_data).mark_rule(strokeDash=[6, 3], strokeWidth=2, color="black").encode(x=alt.X("floor_usd_per_kg:Q", title=x_title))
@@ -126,6 +126,14 @@ def floor_vs_prices(params: dict) -> charts.Figure:
     )
 
 
+#: The tornado's inputs as readers name them, with their ranges (the axis shows these, not the model's names).
+_TORNADO_INPUTS = {
+    "china_cost_usd_per_kg": lambda lo, hi: f"Chinese cost: {lo:,.2f}–{hi:,.2f} USD/kg",
+    "cost_gap": lambda lo, hi: f"Cost gap: {lo * 100:.0f}–{hi * 100:.0f} %",
+    "volume_t": lambda lo, hi: f"Volume: {lo:,.0f}–{hi:,.0f} t/yr",
+}
+
+
 @figure("cost-gap-tornado", chapter="cost-gap", title="Which assumption moves the cost-gap answer most",
         parameters=_GAP_PARAMS)
 def cost_gap_tornado(params: dict) -> charts.Figure:
@@ -133,12 +141,14 @@ def cost_gap_tornado(params: dict) -> charts.Figure:
     data = table[table["output"] == "subsidy_usd_m_per_year"][
         ["input", "input_low", "input_high", "output_at_low", "output_at_central", "output_at_high", "swing"]
     ].reset_index(drop=True)
+    data.insert(1, "input_label", [_TORNADO_INPUTS[i](lo, hi) for i, lo, hi in zip(data["input"], data["input_low"], data["input_high"])])
     chart = alt.Chart(data).mark_bar(height=20).encode(
         x=alt.X("output_at_low:Q", title=charts.axis_title("Subsidy to close the gap", "USD m/yr")),
         x2="output_at_high:Q",
-        y=alt.Y("input:N", title=None, sort=alt.SortField("swing", order="descending")),
-        tooltip=["input", "input_low", "input_high", "output_at_low", "output_at_high"],
-    ).properties(width=440, height=90)
+        y=alt.Y("input_label:N", title=None, sort=alt.SortField("swing", order="descending")),
+        tooltip=charts.tooltips("input_label", ("output_at_low", "Subsidy at the input's low (USD m/yr)", ",.1f"),
+                                ("output_at_high", "Subsidy at the input's high (USD m/yr)", ",.1f")),
+    ).properties(width=380, height=90)
     return charts.Figure(
         id="cost-gap-tornado",
         chart=chart,

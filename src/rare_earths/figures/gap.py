@@ -91,7 +91,7 @@ def gap_tested(params: dict) -> charts.Figure:
         x=alt.X("low_usd_per_kg:Q", title=x_title), x2="high_usd_per_kg:Q", y=y, color=colour,
         stroke=alt.when(alt.datum.group == "china_implied").then(alt.value("#000000")).otherwise(alt.value(None)),
         strokeWidth=alt.when(alt.datum.group == "china_implied").then(alt.value(2)).otherwise(alt.value(0)),
-        tooltip=["label", "group_label", "low_usd_per_kg", "high_usd_per_kg", "bound", "year", "sources"])
+        tooltip=charts.tooltips("label", "group_label", "low_usd_per_kg", "high_usd_per_kg", "bound", "year", "sources"))
     ticks = alt.Chart().transform_filter(alt.datum.kind == "estimate").mark_tick(thickness=2, size=14).encode(
         x=alt.X("low_usd_per_kg:Q", title=x_title), y=y, color=colour)
     ticks_high = alt.Chart().transform_filter(alt.datum.kind == "estimate").mark_tick(thickness=2, size=14).encode(
@@ -150,7 +150,7 @@ def capex_gap(params: dict) -> charts.Figure:
     enc = charts.china_emphasis("country", "bar")
     bars = alt.Chart().mark_bar(height=10).encode(
         x=alt.X("low_usd_k_per_t:Q", title=x_title, scale=alt.Scale(zero=True)), x2="high_usd_k_per_t:Q", y=y,
-        **enc, tooltip=["plant", "country", "low_usd_k_per_t", "high_usd_k_per_t", "comparability", "status"])
+        **enc, tooltip=charts.tooltips("plant", "country", "low_usd_k_per_t", "high_usd_k_per_t", "comparability", "status"))
     ticks = alt.Chart().mark_tick(thickness=2, size=14).encode(
         x=alt.X("low_usd_k_per_t:Q", title=x_title), y=y, color=enc["color"])
     ticks_high = alt.Chart().mark_tick(thickness=2, size=14).encode(

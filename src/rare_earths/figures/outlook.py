@@ -85,8 +85,8 @@ def outlook_fan(params: dict) -> charts.Figure:
         y2="self_sufficiency_p90_pct:Q")
     line = alt.Chart().mark_line(color=charts.PRIMARY_COLOUR, point=True).encode(
         x=x, y=alt.Y("self_sufficiency_p50_pct:Q", title=y_title),
-        tooltip=["stage_title", "year", "self_sufficiency_p10_pct", "self_sufficiency_p50_pct",
-                 "self_sufficiency_p90_pct", "p_cover_pct"])
+        tooltip=charts.tooltips("stage_title", "year", "self_sufficiency_p10_pct", "self_sufficiency_p50_pct",
+                 "self_sufficiency_p90_pct", "p_cover_pct"))
     full = alt.Chart().mark_rule(strokeDash=[5, 3], color="black").encode(y=alt.datum(100))
     chart = alt.layer(band, line, full, data=data).properties(width=150, height=140).facet(
         facet=alt.Facet("stage_title:N", title=None, sort=[STAGE_TITLES[s] for s in STAGE_ORDER]), columns=2,
@@ -137,7 +137,7 @@ def outlook_probability(params: dict) -> charts.Figure:
                         legend=alt.Legend(orient="bottom", columns=3)),
         strokeDash=alt.StrokeDash("series:N", sort=series, legend=None,
                                   scale=alt.Scale(domain=series, range=[[1, 0], [6, 3], [2, 2], [8, 2, 2, 2], [1, 0]])),
-        tooltip=["series", "year", "p_cover_pct"],
+        tooltip=charts.tooltips("series", "year", "p_cover_pct"),
     ).properties(width=440, height=220)
     last = data[data["year"] == data["year"].max()].set_index("series")
     return charts.Figure(
@@ -196,7 +196,7 @@ def outlook_sensitivity(params: dict) -> charts.Figure:
         y=alt.Y("case:N", title=None, sort=cases, axis=alt.Axis(labelLimit=300)),
         color=alt.Color("measure:N", title=None, sort=measures, legend=alt.Legend(orient="bottom", columns=1)),
         shape=alt.Shape("measure:N", sort=measures, legend=None, scale=alt.Scale(range=["circle", "diamond"])),
-        tooltip=["case", "measure", "p_pct"],
+        tooltip=charts.tooltips("case", "measure", "p_pct"),
     ).properties(width=300, height=260)
     base = data[data["case"] == "As chosen"].set_index("measure")["p_pct"]
     return charts.Figure(

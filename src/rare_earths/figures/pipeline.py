@@ -96,16 +96,16 @@ def timeline(params: dict) -> charts.Figure:
     span = alt.Chart().transform_filter(alt.datum.kind == "event").mark_bar(
         height=8, color="#BBBBBB").encode(
         x=alt.X("start_date:T", title=x_title), x2="target_date:T", y=y,
-        tooltip=[alt.Tooltip("start_date:T", format="%Y-%m-%d", title="from"),
-                 alt.Tooltip("target_date:T", format="%Y-%m-%d", title="until")],
+        tooltip=charts.tooltips(alt.Tooltip("start_date:T", format="%Y-%m-%d", title="From"),
+                 alt.Tooltip("target_date:T", format="%Y-%m-%d", title="Until")),
     )
     legend = alt.Legend(title=f"Status at {as_of:%Y-%m-%d}", orient="bottom", direction="vertical", columns=1)
     points = alt.Chart().mark_point(size=170, filled=True, opacity=1, stroke="black", strokeWidth=0.6).encode(
         x=x, y=y,
         color=alt.Color("status_label:N", scale=alt.Scale(domain=labels, range=colours), legend=legend),
         shape=alt.Shape("status_label:N", scale=alt.Scale(domain=labels, range=shapes), legend=legend),
-        tooltip=["row", "promise", alt.Tooltip("target_date:T", format="%Y-%m-%d"), "status_label",
-                 "days_to_target", "source_id"],
+        tooltip=charts.tooltips("row", "promise", alt.Tooltip("target_date:T", format="%Y-%m-%d", title="Target date"), "status_label",
+                 "days_to_target", "source_id"),
     )
     rule = alt.Chart().transform_filter(alt.datum.order == 0).mark_rule(
         strokeDash=[6, 3], strokeWidth=2, color="black").encode(x=alt.X("as_of:T", title=x_title))
@@ -206,7 +206,7 @@ def capacity(params: dict) -> charts.Figure:
                   axis=alt.Axis(format=",.0f", tickCount=4))
         bars = base.mark_bar(height=22).encode(
             x=x, y=y, **charts.china_emphasis("country", "bar"),
-            tooltip=["label", alt.Tooltip("value_t:Q", format=",.0f"), "unit", "projects", "source_id"])
+            tooltip=charts.tooltips("label", "value_t", "unit", "projects", "source_id"))
         text = base.mark_text(align="left", dx=5, fontSize=12, lineBreak="|").encode(x=x, y=y, text="text:N")
         panels.append(alt.layer(bars, text).properties(width=320, height=46 * len(part),
                                                       title=alt.TitleParams(headers[panel], fontSize=13)))

@@ -129,8 +129,8 @@ def money_by_instrument(params: dict) -> charts.Figure:
         color=alt.Color("axis_label:N", scale=alt.Scale(domain=labels, range=colours), legend=None),
         stroke=alt.when(alt.datum.kind == "total").then(alt.value("#000000")).otherwise(alt.value(None)),
         strokeWidth=alt.when(alt.datum.kind == "total").then(alt.value(1.5)).otherwise(alt.value(0)),
-        tooltip=["label", "amount_usd_bn", "start_usd_bn", "end_usd_bn", "n_announcements", "bounds",
-                 "scope_if_counted_to_here"],
+        tooltip=charts.tooltips("label", "amount_usd_bn", "start_usd_bn", "end_usd_bn", "n_announcements", "bounds",
+                 "scope_if_counted_to_here"),
     )
     text = alt.Chart().mark_text(align="left", dx=8, fontSize=12).encode(
         x=alt.X("end_usd_bn:Q", title=x_title), y=y, text="text:N",
@@ -231,12 +231,12 @@ def cumulative(params: dict) -> charts.Figure:
                                         range=[GROUP_COLOURS[g] for g in groups]),
                         legend=alt.Legend(orient="bottom", direction="vertical", columns=2, labelLimit=320)),
         order=alt.Order("order:Q", sort="ascending"),
-        tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), "series", "value_usd_bn", "total_usd_bn"],
+        tooltip=charts.tooltips(alt.Tooltip("date:T", format="%Y-%m-%d", title="Date"), "series", "value_usd_bn", "total_usd_bn"),
     )
     need = alt.Chart().transform_filter(alt.datum.kind == "need").mark_line(
         color="black", strokeDash=[6, 3], strokeWidth=2).encode(
         x=x, y=alt.Y("value_usd_bn:Q", title=y_title),
-        tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), "series", "value_usd_bn"],
+        tooltip=charts.tooltips(alt.Tooltip("date:T", format="%Y-%m-%d", title="Date"), "series", "value_usd_bn"),
     )
     need_label = alt.Chart().transform_filter(
         (alt.datum.kind == "need") & (alt.datum.value_usd_bn > 0)).mark_text(
@@ -376,7 +376,9 @@ def rebuild_tornado(params: dict) -> charts.Figure:
                   axis=alt.Axis(labelExpr=_SPLIT, labelLimit=220))
         bars = base.mark_bar(height=18, color=charts.PRIMARY_COLOUR).encode(
             x=alt.X("bar_low:Q", title=title, scale=alt.Scale(zero=True, nice=True)), x2="bar_high:Q", y=y,
-            tooltip=["input_label", "output_at_low", "output_at_central", "output_at_high"],
+            tooltip=charts.tooltips("input_label", ("output_at_low", "Output at the input's low value (in the unit below)", ",.1f"),
+                                    ("output_at_central", "Output at the chapter's values (in the unit below)", ",.1f"),
+                                    ("output_at_high", "Output at the input's high value (in the unit below)", ",.1f"), "unit"),
         )
         central = base.mark_tick(color="black", thickness=2, size=26).encode(
             x=alt.X("output_at_central:Q", title=title), y=y)

@@ -100,7 +100,7 @@ def reserves_ranked(params: dict) -> charts.Figure:
     bars = alt.Chart().mark_bar(height=15).encode(
         x=alt.X("reserves_new_mt:Q", title=x_title, scale=scale, axis=alt.Axis(values=list(range(0, int(top) + 1, 10)))),
         y=y, **charts.china_emphasis("country", "bar"),
-        tooltip=["country", "rank_new", "reserves_new_mt", "share_max_pct", "reserves_old_mt"],
+        tooltip=charts.tooltips("country", "rank_new", "reserves_new_mt", "share_max_pct", "reserves_old_mt"),
     )
     dots = alt.Chart().mark_point(shape="circle", filled=False, size=70, strokeWidth=2, color="black").encode(
         x=alt.X("reserves_old_mt:Q", title=x_title, scale=scale), y=y,
@@ -199,7 +199,7 @@ def canada_reserves_vs_resources(params: dict) -> charts.Figure:
         x=alt.X("value_mt:Q", title=x_title, scale=scale), y=y,
         color=alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=[colours[k] for k in kinds]), legend=None),
         opacity=alt.condition(alt.datum.is_lower_bound, alt.value(0.55), alt.value(1.0)),
-        tooltip=["row_label", "value_mt", "bound", "source_id"],
+        tooltip=charts.tooltips("row_label", "value_mt", "bound", "source_id"),
     )
     # "More than": an arrowhead at the end of the bar, pointing to larger values.
     arrows = alt.Chart().mark_point(shape="triangle-right", filled=True, size=150, color="black").encode(
@@ -292,7 +292,7 @@ def reserves_to_production(params: dict) -> charts.Figure:
     ).transform_calculate(lo=str(float(lo))).transform_filter("isValid(datum.rp_years)")
     points = alt.Chart().mark_point(filled=True, opacity=1).encode(
         x=x, y=y, **charts.china_emphasis("country", "point"),
-        tooltip=["row_label", "reserves_t", "production_t", "rp_years", "rp_bound"],
+        tooltip=charts.tooltips("row_label", "reserves_t", "production_t", "rp_years", "rp_bound"),
     ).transform_filter("isValid(datum.rp_years) && !datum.is_lower_bound")
     world = alt.Chart().mark_point(shape="triangle-right", filled=True, size=170, color="black").encode(
         x=x, y=y,
@@ -379,14 +379,14 @@ def reserve_revisions(params: dict) -> charts.Figure:
         x=alt.X("old_mt:Q", title=x_title), x2="new_mt:Q", y=y,
     )
     old = alt.Chart().mark_point(shape="circle", filled=False, size=90, strokeWidth=2, color="black").encode(
-        x=alt.X("old_mt:Q", title=x_title), y=y, tooltip=["row_label", "old_mt", "old_bound", "kind"],
+        x=alt.X("old_mt:Q", title=x_title), y=y, tooltip=charts.tooltips("row_label", "old_mt", "old_bound", "kind"),
     )
     new = alt.Chart().mark_point(shape="circle", filled=True, size=90, opacity=1, color=charts.PRIMARY_COLOUR).encode(
-        x=alt.X("new_mt:Q", title=x_title), y=y, tooltip=["row_label", "new_mt", "new_bound", "kind"],
+        x=alt.X("new_mt:Q", title=x_title), y=y, tooltip=charts.tooltips("row_label", "new_mt", "new_bound", "kind"),
     )
     width = 250
-    labels = alt.Chart().mark_text(align="left", fontSize=12).encode(
-        x=alt.value(width + 12), y=y, text="label:N",  # a column of labels right of the plot
+    labels = alt.Chart().mark_text(align="left", fontSize=12, dx=8).encode(
+        x=alt.value("width"), y=y, text="label:N",  # a column of labels right of the plot (follows a narrowed plot)
     )
     old_ed, new_ed = data["edition_old"].iloc[0], data["edition_new"].iloc[0]
     chart = (
@@ -457,11 +457,11 @@ def production_2024_revisions(params: dict) -> charts.Figure:
     )
     # Small enough for China's diamond to show round it where the two editions agree.
     old = alt.Chart().mark_point(shape="circle", filled=False, size=50, strokeWidth=2, color="black").encode(
-        x=alt.X("old_t:Q", title=x_title, scale=scale), y=y, tooltip=["row_label", "old_t", "new_t", "ratio"],
+        x=alt.X("old_t:Q", title=x_title, scale=scale), y=y, tooltip=charts.tooltips("row_label", "old_t", "new_t", "ratio"),
     )
     new = alt.Chart().mark_point(filled=True, opacity=1).encode(
         x=alt.X("new_t:Q", title=x_title, scale=scale), y=y, **charts.china_emphasis("country", "point"),
-        tooltip=["row_label", "old_t", "new_t", "ratio"],
+        tooltip=charts.tooltips("row_label", "old_t", "new_t", "ratio"),
     )
     labels = alt.Chart().mark_text(align="left", dx=10, fontSize=12).encode(
         x=alt.X("label_x_t:Q", title=x_title, scale=scale), y=y, text="label:N",

@@ -168,7 +168,7 @@ def china_share_by_stage(params: dict) -> charts.Figure:
         shape=alt.Shape("bound_label:N", title="Value",
                         scale=alt.Scale(domain=[BOUND_LABEL[b] for b in bounds], range=[BOUND_SHAPE[b] for b in bounds]),
                         legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=360)),
-        tooltip=["stage_label", "row_label", "basket_label", "basis", "share_pct", "low_pct", "high_pct", "bound", "share_id"],
+        tooltip=charts.tooltips("stage_label", "row_label", "basket_label", "basis", "share_pct", "low_pct", "high_pct", "bound", "share_id"),
     )
     labels = alt.Chart().mark_text(align="left", dx=9, fontSize=12).encode(
         x=alt.X("share_pct:Q", title=x_title), y=y, text="label:N",
@@ -280,13 +280,13 @@ def seed_shares_reconciled(params: dict) -> charts.Figure:
                         legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=360)),
         shape=alt.condition(alt.datum.closest, alt.value("diamond"), alt.value("circle")),
         size=alt.condition(alt.datum.closest, alt.value(170), alt.value(70)),
-        tooltip=["seed_header", "candidate_label", "authority_pct", "gap_pp", "closest", "share_id"],
+        tooltip=charts.tooltips("seed_header", "candidate_label", "authority_pct", "gap_pp", "closest", "share_id"),
     )
-    gap = alt.Chart().mark_text(align="left", fontSize=12).encode(
-        x=alt.value(width + 10), y=y, text="gap_label:N",
+    gap = alt.Chart().mark_text(align="left", fontSize=12, dx=10).encode(
+        x=alt.value("width"), y=y, text="gap_label:N",
     ).transform_filter(~alt.datum.closest)
-    gap_closest = alt.Chart().mark_text(align="left", fontSize=12, fontWeight="bold").encode(
-        x=alt.value(width + 10), y=y, text="gap_label:N",
+    gap_closest = alt.Chart().mark_text(align="left", fontSize=12, fontWeight="bold", dx=10).encode(
+        x=alt.value("width"), y=y, text="gap_label:N",
     ).transform_filter(alt.datum.closest)
     chart = (
         alt.layer(seed_rule, points, gap, gap_closest, data=data)
@@ -365,7 +365,7 @@ def concentration_hhi(params: dict) -> charts.Figure:
         y=y,
         color=alt.Color("basket_label:N", title="Element basket", scale=alt.Scale(domain=baskets, range=charts.PALETTE[:len(baskets)]),
                         legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=360)),
-        tooltip=["row_label", "hhi", "hhi_high", "china_share_pct", "top3_share_pct", "top3_countries", "unlisted_pct"],
+        tooltip=charts.tooltips("row_label", "hhi", "hhi_high", "china_share_pct", "top3_share_pct", "top3_countries", "unlisted_pct"),
     )
     whisker = alt.Chart().mark_rule(strokeWidth=2, color="black").encode(
         x=alt.X("hhi:Q", title=x_title, scale=scale), x2="hhi_high:Q", y=y,

@@ -119,6 +119,12 @@ def build(ctx: Context) -> list[KeyNumber]:
         f"{_n(claimed_t)} - {_n(resources_t)}", (seed_src, resources_source), bound="<=",
         chapters=("reserves", "claims"), claims=("C40",), decimals=0,
     ))
+    out.append(KeyNumber(  # the same in Mt, for prose beside the other Canadian figures in Mt
+        "reserves.canada_seed_minus_resources_mt", vs.claimed_minus_resources_t / 1e6, "Mt REO",
+        "The seed's 15.2 Mt minus USGS Canadian M&I resources, in Mt (at most, since resources are 'more than' 14 Mt)",
+        f"({_n(claimed_t)} - {_n(resources_t)}) / 1,000,000", (seed_src, resources_source), bound="<=",
+        chapters=("reserves",), claims=("C40",), decimals=1,
+    ))
     out.append(KeyNumber(
         "reserves.canada_seed_rank_if_reserves", float(vs.claimed_rank_among_reserves), "rank",
         "Where 15.2 Mt would rank if it were reserves (USGS MCS 2026 v1.3 reserves of other countries)",
@@ -145,6 +151,12 @@ def build(ctx: Context) -> list[KeyNumber]:
         "reserves.world_total_change_t", float(world["change_t"]), "t REO",
         "Change in the world reserve total (a lower bound), MCS 2025 to MCS 2026 v1.3",
         f">{_n(world['new_t'])} - >{_n(world['old_t'])}", (USGS25, USGS26), chapters=("reserves",), decimals=0,
+    ))
+    out.append(KeyNumber(  # the same in Mt, beside the totals in Mt it is the difference of
+        "reserves.world_total_change_mt", float(world["change_t"]) / 1e6, "Mt REO",
+        "Change in the world reserve total (a lower bound), MCS 2025 to MCS 2026 v1.3, in Mt",
+        f"(>{_n(world['new_t'])} - >{_n(world['old_t'])}) / 1,000,000", (USGS25, USGS26), chapters=("reserves",),
+        decimals=0,
     ))
     brazil = row(revisions, "revisions", revision_id="mcs2026_v10_v13_brazil_reserves")
     out.append(KeyNumber(
