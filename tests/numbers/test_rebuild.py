@@ -73,6 +73,8 @@ def test_every_commitment_amount_is_a_number_as_announced(numbers):
         n = amounts[c["commitment_id"]]
         assert (n.value, n.bound, n.unit, n.sources) == (c["amount_usd_m"], c["bound"], "USD m", (c["source_id"],))
     dfc = amounts["dfc_serra_verde_approval_2025_11"]  # "up to 465"
-    assert number_glue(dfc) == {"commitments.dfc_serra_verde_approval_2025_11": "<=465",
-                                "commitments.dfc_serra_verde_approval_2025_11.range": "<=465",
+    # glued for prose: the bound typeset as "≤" (the CLI and JSON keep "<=")
+    assert dfc.display() == "<=465"
+    assert number_glue(dfc) == {"commitments.dfc_serra_verde_approval_2025_11": "\u2264465",
+                                "commitments.dfc_serra_verde_approval_2025_11.range": "\u2264465",
                                 "commitments.dfc_serra_verde_approval_2025_11.plain": "465"}
