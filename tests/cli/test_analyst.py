@@ -71,6 +71,13 @@ def run_folder(tmp_path_factory):
 # --- scenarios -----------------------------------------------------------------------------------
 
 
+def test_help_lists_the_new_commands():
+    help_text = run_cli("--help", check=True).stdout
+    assert all(command in help_text for command in ("scenarios", "compare", "template"))
+    run_help = run_cli("run", "--help", check=True).stdout
+    assert "--scenario" in run_help and "--data" in run_help
+
+
 def test_scenarios_lists_every_shipped_file_with_its_description():
     listed = json.loads(run_cli("scenarios", "--json", check=True).stdout)
     files = sorted(SCENARIOS.glob("*.toml"))

@@ -279,7 +279,7 @@ def _run_into(chapter, notebook, inputs, overrides, target, explicit, quiet, sto
             wrapped_bundle(vegalite_version())
             published = {}
             if overrides and on_shipped:  # the published values, for marking the numbers that moved
-                published = run_page.published_glue(run_page.glue_keys(read_notebook(notebook)))
+                published = run_page.published_glue_cached(run_page.glue_keys(read_notebook(notebook)))
             return resolved, data_version(), published
 
         spec_folder = Path(tempfile.mkdtemp(prefix="rare-earths-kernelspec-"))
@@ -315,7 +315,7 @@ def _run_into(chapter, notebook, inputs, overrides, target, explicit, quiet, sto
             published_params = run_page.published_parameters(resolved) if overrides else dict(resolved)
         else:  # the analyst's data: the published book is the shipped data under the defaults
             with using_data(published_data):
-                published = run_page.published_glue(run_page.glue_keys(nb))
+                published = run_page.published_glue_cached(run_page.glue_keys(nb))
                 published_params = run_page.published_parameters(resolved)
         record = {
             "chapter": chapter,

@@ -50,6 +50,38 @@ def published_glue(keys: Iterable[str]) -> dict[str, str]:
     return {k: out[k] for k in keys if k in out}
 
 
+def published_glue_cached(keys: Iterable[str]) -> dict[str, str]:
+    """:func:`published_glue`, kept on disk (``~/.cache/rare-earths/published``) under a key made of
+    the data's and the package's content, so repeated runs do not recompute the published book."""
+    import hashlib
+    import json
+    import os
+    from pathlib import Path
+
+    from rare_earths.data.load import data_dir, data_version
+
+    keys = list(keys)
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(json.dumps([str(data_dir()), data_version(), keys]).encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.read_bytes())
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rare-earths" / "published"
+    target = cache / f"{digest.hexdigest()[:24]}.json"
+    try:
+        return json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    found = published_glue(keys)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(found), encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError:
+        pass
+    return found
+
+
 def published_parameters(names: Iterable[str]) -> dict[str, Any]:
     """The published value of each parameter (its default, on the data in use)."""
     from rare_earths.params import PARAMETERS
@@ -141,4 +173,4 @@ def mark(glued: str, published: str | None) -> str:
     return f"**{glued}** (published: {published})"
 
 
-__all__ = ["banner", "glue_keys", "mark", "published_glue", "published_parameters", "retitle_figures"]
+__all__ = ["banner", "glue_keys", "mark", "published_glue", "published_glue_cached", "published_parameters", "retitle_figures"]
