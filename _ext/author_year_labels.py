@@ -4,7 +4,7 @@ The text cites author–year (``bibtex_reference_style: author_year``: "Adamas I
 2024"); sphinxcontrib-bibtex's default list style labels entries alpha-style
 (``[AdamasI24]``, ``[MinistryoCotPeoplesRoChina25]``), which matches nothing a reader saw. This
 registers, through pybtex's public plugin registry, a formatting style ``rr_author_year`` (unsrt
-entries, sorted by author, year and title) whose labels are "<authors> <year>" taken from the
+entries, sorted by author, year and title) whose labels are "<authors>, <year>" taken from the
 same fields the in-text citations use, and makes it the default (``bibtex_default_style``).
 """
 
@@ -26,7 +26,7 @@ def _plain(text: str) -> str:
 
 
 def author_year_label(entry) -> str:
-    """``"Adamas Intelligence 2024b"``, ``"Smith and Jones 2021"``, ``"Smith et al. 2020"``."""
+    """``"Adamas Intelligence, 2024b"``, ``"Smith and Jones, 2021"``, ``"Smith et al., 2020"``: as the text cites."""
     persons = entry.persons.get("author") or entry.persons.get("editor") or []
     names = [_plain(" ".join(p.last_names) or " ".join(p.first_names)) for p in persons]
     names = [n for n in names if n]
@@ -38,7 +38,7 @@ def author_year_label(entry) -> str:
         who = f"{names[0]} and {names[1]}"
     else:
         who = f"{names[0]} et al."
-    return f"{who} {_plain(entry.fields.get('year', 'n.d.'))}".strip()
+    return f"{who}, {_plain(entry.fields.get('year', 'n.d.'))}" if who else _plain(entry.fields.get("year", "n.d."))
 
 
 class AuthorYearLabels(BaseLabelStyle):

@@ -103,6 +103,9 @@ def test_canada_by_hand(figs, numbers):
     assert second < 15.2 < first and numbers["reserves.canada_seed_rank_if_reserves"].value == 2
     assert numbers["reserves.canada_seed_to_reserves_ratio"].value == pytest.approx(15.2e6 / 830_000)
     assert numbers["reserves.canada_seed_minus_resources_t"].value == pytest.approx(15.2e6 - 14e6)
+    # the prose's Mt version (beside the other Canadian figures in Mt): the same, keeping its bound
+    mt = numbers["reserves.canada_seed_minus_resources_mt"]
+    assert mt.value == pytest.approx((15.2e6 - 14e6) / 1e6) and mt.bound == "<=" and mt.unit == "Mt REO"
     assert set(fig.sources) == {"usgs_mcs_2026_ree", "nrcan_ree_facts", "smm_2025_12_29"}
 
 
@@ -153,6 +156,7 @@ def test_reserve_revisions_by_hand(figs, numbers):
     for country in ("China", "Canada", "United States"):
         assert country in fig.caption  # unchanged, named in the caption
     assert numbers["reserves.world_total_change_t"].value == pytest.approx(WORLD26 - WORLD25)
+    assert numbers["reserves.world_total_change_mt"].value == pytest.approx((WORLD26 - WORLD25) / 1e6)
 
 
 def test_production_revisions_by_hand(figs, numbers):

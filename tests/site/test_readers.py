@@ -205,3 +205,26 @@ def test_the_checks_catch_a_wide_chart_a_faint_caption_and_a_missing_bottom_line
     assert "no bottom line" in found
     assert "has contrast" in found and "rr-figure-caption" in found
     assert "scrolls sideways" in found or "px wide in a" in found
+
+
+def test_bibliography_labels_read_as_the_text_cites_and_no_page_is_empty_or_points_nowhere(built_book):
+    """Static checks of the same build: each entry's label is the author–year text the chapters
+    cite it by; no empty index page; every in-page link (#...) on a chapter names an element."""
+    import html
+    import re
+
+    bib = (built_book / "bibliography.html").read_text(encoding="utf-8")
+    labels = dict(re.findall(r'<div class="citation" id="([^"]+)"[^>]*>\s*<span class="label"><span class="fn-bracket">\['
+                             r'</span>([^<]+)<', bib))
+    assert len(labels) > 20
+    cited = 0
+    for page in sorted((built_book / "chapters").glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        for target, shown in re.findall(r'href="../bibliography.html#([^"]+)"[^>]*>([^<]+)</a>', text):
+            assert labels.get(target) == shown, f"{page.name}: cites {shown!r}, the bibliography labels it {labels.get(target)!r}"
+            cited += 1
+        ids = set(re.findall(r'\bid="([^"]+)"', text))
+        missing = {h for h in re.findall(r'href="#([^"?]+)', text) if html.unescape(h) not in ids}
+        assert not missing, f"{page.name}: links to #{sorted(missing)}, which name no element"
+    assert cited > 20
+    assert not (built_book / "genindex.html").exists()

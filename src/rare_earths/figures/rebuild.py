@@ -158,7 +158,7 @@ def money_by_instrument(params: dict) -> charts.Figure:
             "Each bar adds one kind of money to those above it, so each running total is what one definition of "
             "'committed' counts (firm; + conditional loans; + planned grant programmes; + private money); the grey "
             "bar adds unlike instruments. The dashed line is the amount this chapter counts "
-            f"(committed_scope={scope}). 'Approx.' marks amounts announced as about so much, 'up to' a ceiling. A later DFC package for the same project "
+            f"({SCOPE_LABELS[scope]}). 'Approx.' marks amounts announced as about so much, 'up to' a ceiling. A later DFC package for the same project "
             "replaces the earlier one; offtakes are not counted. Sources: the funders' and companies' announcements "
             f"(DoD, DOE, DFC, MP Materials, IDC, Ramaco; {_commitment_vintage(commitments)}) and SMM (2025)."
         ),
