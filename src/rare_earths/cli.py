@@ -230,11 +230,13 @@ def cmd_figure(args) -> int:
         fig = build_figure(args.id, overrides)
     except ParameterError as err:
         return _fail("figure", str(err))
+    from rare_earths.build.paths import ProtectedPathError, check_output_path
     from rare_earths.figures.export import ExportError, write_export
 
     try:
-        written = write_export(fig, args.format, args.out, args.size, args.scale, args.force)
-    except ExportError as err:
+        written = write_export(fig, args.format, args.out, args.size, args.scale, args.force,
+                               check_path=lambda path: check_output_path(path, "--out"))
+    except (ExportError, ProtectedPathError) as err:
         return _fail("figure", str(err))
     except OSError as err:
         return _fail("figure", f"cannot write {err.filename or args.out}: {err.strerror or err}", 1)
