@@ -4,8 +4,8 @@ Subcommands (documented in the README; keep names, options and JSON fields stabl
 
 * ``validate [--data DIR] [--json]``: check every table and the cross-table rules;
 * ``claims [--json] [--verdict V] [--data DIR]``: the claims ledger;
-* ``cite ID [--style text|markdown|bibtex] [-p NAME=VALUE ...]``: a ready citation for a claim, a key
-  number, a figure or a source;
+* ``cite ID [--style text|markdown|bibtex] [-p NAME=VALUE ...]``: a ready citation for the book
+  (``book``), a claim, a key number, a figure or a source;
 * ``figure ID [--format svg|png] [--size slide|memo|square] [-p ...] [--out FILE]`` / ``figure --list [--json]``: export a figure;
 * ``numbers [IDS ...] [--json] [-p NAME=VALUE ...]``: the key-number registry;
 * ``params CHAPTER [--json]``: the parameters a chapter takes;
@@ -238,11 +238,13 @@ def cmd_figure(args) -> int:
         fig = build_figure(args.id, overrides)
     except ParameterError as err:
         return _fail("figure", str(err))
+    from rare_earths.build.paths import ProtectedPathError, check_output_path
     from rare_earths.figures.export import ExportError, write_export
 
     try:
-        written = write_export(fig, args.format, args.out, args.size, args.scale, args.force)
-    except ExportError as err:
+        written = write_export(fig, args.format, args.out, args.size, args.scale, args.force,
+                               check_path=lambda path: check_output_path(path, "--out"))
+    except (ExportError, ProtectedPathError) as err:
         return _fail("figure", str(err))
     except OSError as err:
         return _fail("figure", f"cannot write {err.filename or args.out}: {err.strerror or err}", 1)
@@ -342,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_claims)
 
     p = sub.add_parser("cite", help="print a ready citation for a claim, key number, figure or source")
-    p.add_argument("id", help="claim id (C07), key-number id (costs.floor_multiple_of_2024_price), figure id (reserves-ranked) or source id")
+    p.add_argument("id", help="book (the whole book), claim id (C07), key-number id (costs.floor_multiple_of_2024_price), figure id (reserves-ranked) or source id")
     p.add_argument("--style", choices=("text", "markdown", "bibtex"), default="text")
     p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="parameters for a number or figure (named in the citation when not default)")
     p.add_argument("--data", metavar="DIR", help=data_help + "; or a folder of your own tables, merged over it")

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import rare_earths
+from rare_earths.edition import edition_url
 from rare_earths.data.load import data_checked_to
 from rare_earths.figures import charts
 from rare_earths.figures.charts import Figure, FigureError, axis_title, china_emphasis
@@ -164,7 +165,9 @@ def test_exported_csv_names_its_figure_and_runs_no_formula():
         "# Sources: USGS, Rare earths, in Mineral Commodity Summaries 2026 (MCS 2026, version 1.3, 2026-02-06)",
         f"# Data checked to {CHECKED}. Licence: CC BY 4.0 (the curated data); quoted sources keep their own terms.",
     ]
-    assert lines[3:] == ["country,reserves_mt", "China,44.0", "'=1+1,1.0", "'-3 Mt,2.0", "'@x,3.0"]
+    assert lines[3:5] == ["# Columns (as the chart titles them, with units): reserves_mt = Reserves (Mt REO)",
+                          f"# {fig.url()}"]
+    assert lines[5:] == ["country,reserves_mt", "China,44.0", "'=1+1,1.0", "'-3 Mt,2.0", "'@x,3.0"]
     href = fig.csv_data_url()  # the download link carries the exported text
     assert href.startswith("data:text/csv;charset=utf-8;base64,")
     assert base64.b64decode(href.split(",", 1)[1]).decode("utf-8") == fig.csv_export_text()
@@ -194,7 +197,8 @@ def test_citation_names_book_version_and_sources():
     cite = make_figure().citation()
     assert cite.startswith(f"{rare_earths.BOOK_TITLE} ({rare_earths.__version__}), figure reserves-test: ")
     assert cite.endswith(": Rare-earth reserves by country. Sources: USGS, Rare earths, in Mineral Commodity "
-                         f"Summaries 2026 (MCS 2026, version 1.3, 2026-02-06). Data checked to {CHECKED}.")
+                         f"Summaries 2026 (MCS 2026, version 1.3, 2026-02-06). Data checked to {CHECKED}. "
+                         f"{edition_url()}chapters/reserves.html#fig-reserves-test")
 
 
 def test_cell_metadata_for_numbered_figures():

@@ -15,7 +15,7 @@ import rare_earths
 from rare_earths import releases
 from rare_earths.book.citation import NUMBER_TABLE_CHAPTERS, claim_url, number_url
 from rare_earths.data.load import load_table
-from rare_earths.edition import edition_url
+from rare_earths.edition import edition_url, page_url
 from rare_earths.figures import build_figure, list_figures
 from rare_earths.numbers import compute_numbers
 from support import ROOT
@@ -62,8 +62,10 @@ def test_citation_urls_point_at_anchors_that_exist(built_book):
         assert ("#" in url) == (number in anchored) and anchor_exists(url), url
     for claim_id in load_table("claims")["claim_id"]:
         assert anchor_exists(claim_url(claim_id)), claim_id
-    for fdef in list_figures():
-        assert anchor_exists(build_figure(fdef.id).url()), fdef.id
+    figures = list_figures()
+    assert build_figure(figures[0].id).url() == page_url(f"chapters/{figures[0].chapter}", f"fig-{figures[0].id}")
+    for fdef in figures:  # the same address, without building each figure
+        assert anchor_exists(page_url(f"chapters/{fdef.chapter}", f"fig-{fdef.id}")), fdef.id
 
 
 def test_changes_page_lists_every_moved_number_with_old_new_and_why(built_book):
@@ -125,3 +127,35 @@ def test_pages_link_the_pdf_only_when_it_is_made(monkeypatch):
     page_meta.on_html_page_context(App, "chapters/claims", "page.html", context, None)
     link = f'<p class="rr-pdf-link"><a href="../{page_meta.pdf_name()}" download>'
     assert context["body"].index(link) > context["body"].index('class="rr-edition"')
+
+
+def test_the_pages_own_chart_download_draws_title_source_and_url(built_book, tmp_path):
+    from rare_earths.build.pdf import find_chromium
+    import subprocess
+
+    chromium = find_chromium()
+    if chromium is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is missing in CI (scripts/test.sh installs it)")
+        pytest.skip("chromium is not installed")
+    # A copy of the cost-gap page that calls the page's own export and writes what it drew into the DOM.
+    (tmp_path / "_static").symlink_to(built_book / "_static", target_is_directory=True)
+    (tmp_path / "chapters").mkdir()
+    page = _page(built_book, "chapters/cost-gap")
+    probe = ('<script>window.addEventListener("load", function () { setTimeout(function () {'
+             ' try { var r = window.rrExportFigure("cost-gap-range", "svg"); document.body.setAttribute("data-probe", r.svg); }'
+             ' catch (e) { document.body.setAttribute("data-probe", "ERROR " + e); } }, 2000); });</script>')
+    cut = page.rindex("</body>")
+    (tmp_path / "chapters" / "probe.html").write_text(page[:cut] + probe + page[cut:], encoding="utf-8")
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=15000", "--dump-dom",
+                          (tmp_path / "chapters" / "probe.html").as_uri()],
+                         capture_output=True, text=True, timeout=180).stdout
+    drawn = html.unescape(re.search(r'data-probe="([^"]*)"', dom).group(1))
+    assert drawn.startswith("<svg"), drawn[:200]
+    fig = build_figure("cost-gap-range")
+    texts = " ".join(re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<text[^>]*>.*?</text>", drawn, flags=re.S))
+    for words in (fig.short_title, "Source: SMM 2025-09-18; USGS MCS 2026 v1.3.", "Licence: CC BY 4.0",
+                  f"version {rare_earths.__version__}", "Unit cost of NdPr oxide (USD/kg)"):
+        assert html.escape(words, quote=False) in texts or words in html.unescape(texts), words
+    assert fig.url() in html.unescape(texts).replace(" ", "")

@@ -687,9 +687,9 @@ class Figure:
 
     def export_links_html(self) -> str:
         """Links that save the chart as drawn, with its title and source (figures/export.py)."""
-        from rare_earths.figures.export import page_export_html
+        from rare_earths.figures.export import export_lines, page_export_html
 
-        return page_export_html(self)
+        return page_export_html(self, script_json(export_lines(self)))
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
         return {"text/html": self.to_html(), "text/plain": f"Figure {self.id}: {self.caption.strip()}"}

@@ -271,16 +271,15 @@ def default_path(fig, fmt: str) -> Path:
 
 
 def write_export(fig, fmt: str = "svg", out: str | os.PathLike | None = None, size: str | None = None,
-                 scale: float = 2.0, force: bool = False) -> list[Path]:
+                 scale: float = 2.0, force: bool = False, check_path=None) -> list[Path]:
     """Write the image, ``.csv`` and ``.citation.txt`` (paths returned, image first).
 
     A file that already holds exactly the bytes to write is left as it is, so an SVG and then a
     PNG under one name share their ``.csv`` and ``.citation.txt`` without ``force``; ``force``
-    replaces only files this function wrote. Raises :class:`ExportError` (one line) for a bad
-    request, OSError when a file cannot be written."""
+    replaces only files this function wrote. ``check_path(path)`` is called on the image's path
+    before anything is rendered (the command refuses the book's sources there). Raises
+    :class:`ExportError` (one line) for a bad request, OSError when a file cannot be written."""
     import math
-
-    from rare_earths.build.paths import ProtectedPathError, check_output_path
 
     if fmt not in FORMATS:
         raise ExportError(f"--format {fmt}: choose svg or png")
@@ -291,10 +290,8 @@ def write_export(fig, fmt: str = "svg", out: str | os.PathLike | None = None, si
     path = Path(out) if out else default_path(fig, fmt)
     if path.suffix.lower() != f".{fmt}":
         raise ExportError(f"--out {path} does not end in .{fmt} (use --format to choose svg or png)")
-    try:
-        check_output_path(path, "--out")
-    except ProtectedPathError as err:
-        raise ExportError(str(err)) from None
+    if check_path is not None:
+        check_path(path)  # the caller's rule for where outputs may go (raises with one line)
     targets = {path: render(fig, fmt, size, scale), path.with_suffix(".csv"): fig.csv_export_text().encode("utf-8"),
                path.with_suffix(".citation.txt"): (fig.citation() + "\n").encode("utf-8")}
     pending = {p: data for p, data in targets.items() if not (p.is_file() and p.read_bytes() == data)}
@@ -408,17 +405,16 @@ _PAGE_EXPORT_JS = r"""(function () {
 })();"""
 
 
-def page_export_html(fig) -> str:
+def page_export_html(fig, words_json: str) -> str:
     """The "Download the chart (SVG, PNG), with title and source" links of a figure on its page,
-    the words they draw (:func:`export_lines`, as JSON) and the script that draws them."""
+    the words they draw (:func:`export_lines`, as JSON safe inside a script element: ``words_json``)
+    and the script that draws them."""
     import html as _html
-
-    from rare_earths.figures.charts import script_json
 
     e = _html.escape
     cid = f"chart-{fig.id}"
     links = " · ".join(f'<a class="rr-figure-export" href="#{e(fig.label)}" data-figure="{e(fig.id)}" '
                        f'data-format="{fmt}">{fmt.upper()}</a>' for fmt in FORMATS)
-    return (f'<script type="application/json" id="{cid}-export">{script_json(export_lines(fig))}</script>'
+    return (f'<script type="application/json" id="{cid}-export">{words_json}</script>'
             f"<script>{_PAGE_EXPORT_JS}</script>"
             f"Download the chart with its title and source: {links}")
