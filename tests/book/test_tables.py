@@ -3,13 +3,14 @@ self-contained and (in headless Chromium, offline) filterable and sortable."""
 
 from __future__ import annotations
 
+import csv
 import re
 import sys
 
 import pandas as pd
 import pytest
 
-from support import ROOT
+from support import DATA, ROOT
 from rare_earths.book import ledger
 from rare_earths.book.tables import interactive_table, interactive_table_html, numbers_table, show_table, summary_table
 from rare_earths.data.load import load_table
@@ -197,3 +198,16 @@ def test_numbers_table_refuses_an_id_listed_twice():
 
     with pytest.raises(ValueError, match="listed more than once"):
         numbers_table({}, ["a.b", "a.b"])
+
+
+def test_dataset_tables_lists_every_table_with_its_rows_as_registered():
+    from rare_earths.book.tables import dataset_tables
+    from rare_earths.data.schema import TABLES
+
+    numbers = {n.id: n for n in compute_numbers({}, domains=["dataset"])}
+    frame = dataset_tables(numbers)
+    assert list(frame["file"]) == [t.path for t in TABLES.values()]
+    # rows as the registry prints them, and the registry counts the CSV's data rows
+    with open(DATA / TABLES["sources"].path, encoding="utf-8", newline="") as fh:
+        n_sources = sum(1 for _ in csv.DictReader(fh))
+    assert frame.set_index("file").loc[TABLES["sources"].path, "rows"] == f"{n_sources:,}"

@@ -30,6 +30,15 @@ def numbers_table(numbers: dict, ids: Iterable[str]) -> "pd.DataFrame":
     return pd.DataFrame(rows, index=pd.Index([r["id"] for r in rows], name=NUMBER_INDEX))
 
 
+def dataset_tables(numbers: dict) -> "pd.DataFrame":
+    """The dataset's tables for the methods chapter: file, title, rows (the registry's
+    ``dataset.rows.<table>`` numbers, as printed) and primary key, in schema order."""
+    from rare_earths.data.schema import TABLES
+
+    return pd.DataFrame([{"file": t.path, "table": t.title, "rows": numbers[f"dataset.rows.{name}"].display(),
+                          "primary key": ", ".join(t.primary_key)} for name, t in TABLES.items()])
+
+
 def summary_table(numbers: dict, ids: Iterable[str]) -> "pd.DataFrame":
     """Headline numbers for display: label, value with unit and range, the sources' short names, id."""
     from rare_earths.book.glue import typeset
