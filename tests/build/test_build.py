@@ -259,3 +259,18 @@ def test_real_book_table_edit_re_executes_only_the_chapters_that_read_it(tmp_pat
     _edit_first_note(book / "data" / "sources.csv", "An edited source note for the dependency test.")
     report = built(book, "--dry-run")
     assert sorted(report["executed"]) == chapters
+
+
+def test_the_render_fingerprint_follows_the_static_css_and_js(tmp_path):
+    # A CSS-only edit must re-render every page (the pages include _static/ files), not "up to date".
+    from rare_earths.build.render import config_fingerprint
+
+    for name in ("_config.yml", "_toc.yml"):
+        (tmp_path / name).write_text("x: 1\n", encoding="utf-8")
+    (tmp_path / "_static").mkdir()
+    css = tmp_path / "_static" / "book.css"
+    css.write_text("a { color: #000 }\n", encoding="utf-8")
+    before = config_fingerprint(tmp_path, "env")
+    assert config_fingerprint(tmp_path, "env") == before
+    css.write_text("a { color: #111 }\n", encoding="utf-8")
+    assert config_fingerprint(tmp_path, "env") != before

@@ -43,8 +43,8 @@ def source_fingerprint(book: Path, exclude: set[Path]) -> str:
 
 
 def config_fingerprint(book: Path, env: str) -> str:
-    """What every page depends on: the configuration, the extensions, the data's date (each page
-    shows it under its title), the environment (with the package's version)."""
+    """What every page depends on: the configuration, the extensions and the static CSS/JS, the
+    data's date (each page shows it under its title), the environment (with the package's version)."""
     from rare_earths.data.load import CHECKED_FILE, data_dir
 
     # Pages link the book's PDF only in a `--pdf` build (RARE_EARTHS_PDF=1): a switch renders all.
@@ -53,8 +53,12 @@ def config_fingerprint(book: Path, env: str) -> str:
     # The Changes page is made from the release snapshots and their notes (_ext/release_changes.py).
     files += sorted((book / "releases").glob("*")) if (book / "releases").is_dir() else []
     files += sorted((book / "_ext").rglob("*.py") if (book / "_ext").is_dir() else [])
+    # The CSS and JavaScript every page includes (_static/, the extensions' static/ folder).
+    for folder in (book / "_static", book / "_ext" / "static"):
+        files += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     for path in files:
-        digest.update(f"{path.name}\0{file_digest(path)}\n".encode())
+        digest.update(f"{path.relative_to(book).as_posix() if path.is_relative_to(book) else path.name}\0"
+                      f"{file_digest(path)}\n".encode())
     return digest.hexdigest()
 
 
