@@ -129,3 +129,16 @@ def test_markup_in_every_text_field_stays_text_in_the_book_and_the_run_page(inje
     assert live == {}, f"markup from the data became live: {live}"
     shown = {name for name, r in found.items() if r["shown"]}
     assert SHOWS_TABLE_TEXT | {"run:pipeline"} <= shown, found  # the payload reached them, as text
+
+
+def test_embedded_json_escapes_closing_tags_and_comment_openers():
+    """Every JSON the pages embed goes through script_json: no `</`, `<!--` or `-->` survives raw,
+    and it parses back to the same value."""
+    import json
+
+    from rare_earths.figures.charts import script_json
+
+    value = {"text": PAYLOAD + " --> & \u2028", "nested": [PAYLOAD]}
+    text = script_json(value)
+    assert "</" not in text and "<!--" not in text and "-->" not in text and "<" not in text
+    assert json.loads(text) == value
