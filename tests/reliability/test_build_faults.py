@@ -335,3 +335,19 @@ def test_a_signal_stops_the_build_kills_its_kernels_and_the_next_build_recovers(
         report, _ = built(book)
         assert sorted(report["executed"]) == [ONE, TWO] and report["render"] == "full"
         assert "NOTE:" in (book / "_build" / "html" / "chapters" / "one.html").read_text(encoding="utf-8")
+
+
+def test_an_unreadable_execution_cache_database_is_discarded_with_one_line(tmp_path: Path):
+    from jupyter_cache import get_cache
+
+    from rare_earths.build.plan import _open_cache, read_settings
+
+    settings = read_settings(ROOT, tmp_path)
+    get_cache(str(settings.jupyter_cache)).list_cache_records()  # a cache with its database
+    database = next(settings.jupyter_cache.glob("*.db"))
+    database.write_bytes(b"not a database" * 100)
+    notes: list[str] = []
+    cache = _open_cache(settings, notes)
+    assert cache.list_cache_records() == []
+    assert len(notes) == 1 and notes[0].startswith(f"{settings.jupyter_cache} is damaged (")
+    assert notes[0].endswith("): discarded; every notebook re-executes")
