@@ -256,6 +256,8 @@ def build(
         return finish()
     except Interrupted as err:
         halt()
+        if render_process and not quiet:
+            print(file=sys.stderr, flush=True)  # the killed render may have left half a line
         executor.join(timeout=30)
         # What was stored before the signal is valid and kept; the pages are not in step with it.
         manifest["render"]["ok"] = False
