@@ -148,13 +148,13 @@ def build(
     report["cached"] = list(plan.cached)
     report["skipped"] = list(plan.skipped)
     report["reasons"] = {j.rel: j.reason for j in plan.jobs}
+    stop = stop or StopSignals(install=False)
+    stop.check()  # a signal while planning
     if dry_run:
         report["executed"] = [j.rel for j in plan.jobs]  # would be
         report["dry_run"] = True
         return finish()
 
-    stop = stop or StopSignals(install=False)
-    stop.check()
     n = jobs or default_jobs()
     if plan.jobs:
         log(f"executing {len(plan.jobs)} notebook(s) on {min(n, len(plan.jobs))} worker(s); "
@@ -256,6 +256,8 @@ def build(
         return finish()
     except Interrupted as err:
         halt()
+        if render_process and not quiet:
+            print(file=sys.stderr, flush=True)  # the killed render may have left half a line
         executor.join(timeout=30)
         # What was stored before the signal is valid and kept; the pages are not in step with it.
         manifest["render"]["ok"] = False

@@ -51,6 +51,9 @@ class Result:
     started_ns: int = 0
 
 
+#: Seconds to wait for a cell's outputs after its reply (see execute_notebook).
+IOPUB_TIMEOUT = 60
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -105,6 +108,9 @@ async def execute_notebook(job: Job, settings: Settings, roots, excluded, server
     km = _kernel_manager(nb, server, spec_folder or Path(tempfile.gettempdir()))
     client = NotebookClient(
         nb, km=km, timeout=timeout, allow_errors=allow_errors, record_timing=False,
+        # On a loaded machine a cell's outputs can arrive seconds after its reply; nbclient's default
+        # (4 s, then go on silently) would store a page with outputs missing. Wait, and fail loudly.
+        iopub_timeout=IOPUB_TIMEOUT, raise_on_iopub_timeout=True,
         resources={"metadata": {"path": cwd}}, on_notebook_start=on_notebook_start, on_cell_error=on_cell_error,
         config=kernel_config(),
     )

@@ -71,5 +71,7 @@ def offline_head_html(body: str) -> str:
         return ""
     from rare_earths.figures.charts import vegalite_version
 
-    bundle = wrapped_bundle(vegalite_version()).replace("</script", "<\\/script")
+    # Neither may appear raw inside an inline <script>: `</script` ends it, `<!--` can make the
+    # parser skip the real end tag (the bundle has neither today; in JS strings both escapes are no-ops).
+    bundle = wrapped_bundle(vegalite_version()).replace("</script", "<\\/script").replace("<!--", "<\\!--")
     return f"<script>{bundle}</script>"
