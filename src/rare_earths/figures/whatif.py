@@ -229,8 +229,8 @@ def whatif_view(chapter: str, params: Mapping) -> WhatIf:
                   text_layer("whatif_value", "t", 340, fontWeight="bold", fontSize=12),
                   text_layer("whatif_unit", "unit", 500, fontSize=11, color="#555555"),
                   text_layer("whatif_id", "id", 0, dy=9, fontSize=9, color="#777777", limit=330)],
-        "title": {"text": view.title, "subtitle": "Move the controls below: every figure is the book's registry, "
-                                                  "computed in advance at each position"},
+        "title": {"text": view.title, "subtitle": "Move the controls below: each figure is the registry's, "
+                                                  "computed in advance"},
     }
     message = {
         "data": {"name": "grid"}, "width": width, "height": ROW,
