@@ -150,3 +150,19 @@ def test_coverage_and_years_monotone(committed, total, pace1, pace2):
     slow, fast = sorted((pace1, pace2))
     assert rb.years_to_reach(committed, total, fast) <= rb.years_to_reach(committed, total, slow)
     assert rb.years_to_reach(committed, total * 2, slow) >= rb.years_to_reach(committed, total, slow)
+
+
+def test_possible_double_count_is_capex_capped_by_money_the_same_company_received(commitments):
+    # MP Materials' 10X capex (more than 1,250) may be paid from what MP received and the book counts:
+    # DoD equity 400 + OSC loan 150 + Texas incentives about 200 = 750 < 1,250, so the bound is 750.
+    # Ramaco's capex has no counted money received beside it: no overlap.
+    total, ids = rb.possible_double_count_usd_bn(commitments, AS_OF)
+    assert ids == ["mp_10x_capex_2026_02_26"]
+    assert total == pytest.approx((400 + 150 + 200) / 1000)
+    # before the 10X announcement nothing overlaps
+    assert rb.possible_double_count_usd_bn(commitments, dt.date(2026, 2, 1)) == (0.0, [])
+    # capex smaller than the money received: the capex is the bound
+    small = commitments.copy()
+    small.loc[small["commitment_id"] == "mp_10x_capex_2026_02_26", "amount_usd_m"] = 100
+    assert rb.possible_double_count_usd_bn(small, AS_OF)[0] == pytest.approx(0.1)
+    assert rb.company_of("MP Materials (10X magnet campus, Northlake, Texas)") == "MP Materials"

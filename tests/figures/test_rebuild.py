@@ -78,8 +78,8 @@ def test_waterfall_values_by_hand(numbers):
     assert list(data["counted_usd_bn"]) == pytest.approx([ALL] * len(data))  # default scope 'all'
     # The labels keep unlike money apart and say when an amount is approximate.
     assert data.loc["grant_programmes", "text"] == "+1.00 (approx.)"
-    # 3.773; of its rows only Ramaco's 473 is "about" (MP 10X's "more than 1,250" is not labelled: '>' has no word)
-    assert data.loc["private", "text"] == "+3.77 (partly approx.)"
+    # 3.773; of its rows Ramaco's 473 is "about" and MP 10X's 1,250 is "more than"
+    assert data.loc["private", "text"] == "+3.77 (partly approx., partly more than)"
     assert data.loc["firm", "text"] == "+1.72 (partly approx., partly up to)"  # 1.715: Texas ~200, CHIPS up to 277
     assert data.loc["conditional", "text"] == "+2.00 (partly up to)"  # the CHIPS loan: up to 1,300
     assert data.loc["all", "label"] == fr.TOTAL_LABEL and "unlike" in fr.TOTAL_LABEL
@@ -190,5 +190,6 @@ def test_rebuild_text_facts_and_table():
     column = f"at {AS_OF:%Y-%m-%d}"
     status = table.set_index(table["source"] + "|" + table["amount (USD m)"])[column]
     assert status["dfc_serra_verde_2025_11|up to 465"] == "replaced by a later announcement"
+    assert status["mp_2026_02_26_10x_northlake|more than 1,250"] == "counted"  # '>' is worded, not dropped
     assert status["mp_2025_07_10_dod|1,000"] == "terminated before use"  # JPMorgan/Goldman, eliminated Aug 2025
     assert len(table) == 19 and (table[column] == "counted").sum() == 19 - 2

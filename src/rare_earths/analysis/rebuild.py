@@ -137,6 +137,33 @@ def committed_usd_bn(commitments: pd.DataFrame, as_of, scope: str = "all") -> fl
     return float(frame.loc[frame["counted"], "amount_usd_bn"].sum())
 
 
+def company_of(recipient: str) -> str:
+    """The company a recipient names: "MP Materials (10X magnet campus, ...)" -> "MP Materials"."""
+    return str(recipient).split(" (")[0].strip()
+
+
+def possible_double_count_usd_bn(commitments: pd.DataFrame, as_of) -> tuple[float, list[str]]:
+    """Money everything-announced may count twice at ``as_of`` (USD bn), and the capex rows concerned.
+
+    A company's own capital spending (``private_capex``) is a *use* of money; the equity, loans,
+    grants and incentives it receives are *sources* that may pay for the same plant. Both are
+    announced, so both are in the everything-announced sum. The overlap cannot exceed the
+    smaller of the two, so for each counted capex row the bound is
+    ``min(capex, counted money received by the same company)``; the true overlap may be smaller.
+    """
+    frame = counted_commitments(commitments, as_of, "all")
+    frame = frame[frame["counted"]].assign(company=lambda f: f["recipient"].map(company_of))
+    capex = frame[frame["instrument"] == "private_capex"]
+    total, ids = 0.0, []
+    for _, row in capex.iterrows():
+        received = frame[(frame["company"] == row["company"]) & (frame["instrument"] != "private_capex")]
+        overlap = min(float(row["amount_usd_bn"]), float(received["amount_usd_bn"].sum()))
+        if overlap > 0:
+            total += overlap
+            ids.append(str(row["commitment_id"]))
+    return total, ids
+
+
 def by_instrument(commitments: pd.DataFrame, as_of) -> pd.DataFrame:
     """Money announced by instrument group at ``as_of`` (USD bn), superseded rows removed.
 

@@ -95,19 +95,23 @@ def overruns(history: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def first_actual_starts(history: pd.DataFrame) -> dict[str, float]:
+    """Each project's first actual start (decimal year, the mid-point of its date window), in one pass."""
+    starts = history[history["measure"] == "actual_start"]
+    return {str(p): min(_mid(r) for _, r in g.iterrows()) for p, g in starts.groupby("project_id", sort=False)}
+
+
 def first_actual_start(history: pd.DataFrame, project_id: str) -> float | None:
-    starts = history[(history["project_id"] == project_id) & (history["measure"] == "actual_start")]
-    if starts.empty:
-        return None
-    return min(_mid(r) for _, r in starts.iterrows())
+    return first_actual_starts(history[history["project_id"] == project_id]).get(str(project_id))
 
 
 def ramp_observations(history: pd.DataFrame) -> pd.DataFrame:
     """Per project: its latest full-year output against its nameplate, and the linear ramp it implies."""
     rows = _ref(history)
+    starts = first_actual_starts(history)
     out = []
     for project, g in rows.groupby("project_id", sort=False):
-        start = first_actual_start(history, project)
+        start = starts.get(str(project))
         if start is None:
             continue
         outputs = g[(g["measure"] == "output")
@@ -135,10 +139,11 @@ def ramp_observations(history: pd.DataFrame) -> pd.DataFrame:
 def lead_times(history: pd.DataFrame) -> pd.DataFrame:
     """Decision to first actual start, per project with both: ``lead_years``."""
     rows = _ref(history)
+    starts = first_actual_starts(history)
     out = []
     for project, g in rows.groupby("project_id", sort=False):
         decisions = g[g["measure"] == "decision"]
-        start = first_actual_start(history, project)
+        start = starts.get(str(project))
         if decisions.empty or start is None:
             continue
         d = decisions.sort_values("date_low").iloc[0]

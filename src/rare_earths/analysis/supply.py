@@ -171,9 +171,10 @@ def pipeline(history: pd.DataFrame, fac: Factors) -> pd.DataFrame:
     ``sources``.
     """
     rows = history[history["outlook"].fillna(False).astype(bool)]
+    by_project = dict(tuple(history.groupby("project_id", sort=False)))  # one pass, not a filter per project
     out = []
     for project, g in rows.groupby("project_id", sort=False):
-        everything = history[history["project_id"] == project]
+        everything = by_project[project]
         plates = g[g["measure"] == "nameplate"]
         outputs = g[g["measure"].isin(["output", "run_rate"])]
         starts = g[g["measure"].isin(["announced_start", "actual_start", "status"])]

@@ -69,10 +69,11 @@ def _sources(commitments: pd.DataFrame) -> list[str]:
 
 
 def _bound_note(bounds: str) -> str:
-    """' (approx.)', ' (partly approx.)', ' (up to)'… from the amounts' bounds (``~`` about, ``<=`` up to)."""
+    """' (approx.)', ' (partly approx.)', ' (up to)'… from the amounts' bounds (``~`` about, ``<=`` up to,
+    ``>`` more than, ``>=`` at least)."""
     marks = set(bounds.split())
     notes = []
-    for mark, word in (("~", "approx."), ("<=", "up to")):
+    for mark, word in (("~", "approx."), ("<=", "up to"), (">", "more than"), (">=", "at least")):
         if mark in marks:
             notes.append(word if marks == {mark} else f"partly {word}")
     return f" ({', '.join(notes)})" if notes else ""
@@ -454,7 +455,7 @@ def text_facts(params: dict) -> list[TextFact]:
 def commitments_table(params: dict) -> pd.DataFrame:
     """Every announcement in the dataset, whether it is counted at ``as_of`` under the scope, and why not."""
     frame = rb.counted_commitments(load_table("commitments"), params["as_of"], params["committed_scope"])
-    prefix = {"<=": "up to ", "~": "about ", "=": ""}
+    prefix = {"<=": "up to ", "~": "about ", ">": "more than ", ">=": "at least ", "=": ""}
     return pd.DataFrame({
         "announced": frame["announced_date"].dt.strftime("%Y-%m-%d"),
         "funder": frame["funder"],

@@ -17,10 +17,13 @@ PARAMS = ("demand_definition", "embedded_multiplier", "demand_growth_rate", "sup
 
 
 def setting_from(ctx: Context, p) -> bo.Setting:
-    return bo.setting(history=ctx.table("project_history"), estimates=ctx.table("published_estimates"),
-                      capex=ctx.table("plant_capex"), demand=ctx.table("demand"),
-                      conversion=ctx.table("conversion_factors"), demand_definition=p["demand_definition"],
-                      embedded_multiplier=p["embedded_multiplier"], growth=p["demand_growth_rate"])
+    """The build-out setting for these parameters, assembled once per context (outlook reads it too)."""
+    key = ("buildout.setting", p["demand_definition"], p["embedded_multiplier"], p["demand_growth_rate"])
+    return ctx.derived(key, lambda: bo.setting(
+        history=ctx.table("project_history"), estimates=ctx.table("published_estimates"),
+        capex=ctx.table("plant_capex"), demand=ctx.table("demand"), conversion=ctx.table("conversion_factors"),
+        demand_definition=p["demand_definition"], embedded_multiplier=p["embedded_multiplier"],
+        growth=p["demand_growth_rate"]))
 
 
 def _n(id_, r: Ranged, unit, label, formula, sources, params=PARAMS, chapters=CHAPTER, decimals=1, claims=(),

@@ -119,8 +119,9 @@ class KeyNumber:
 @dataclass
 class Store:
     """What many computations on one data folder can share (a sweep computes the registry at
-    thousands of points): the tables, the values derived from the tables alone, and the
-    parameter defaults read from the data. Builders never modify a table they read."""
+    thousands of points): the tables, the values derived from them (keyed by what they depend on,
+    see :meth:`Context.derived`), and the parameter defaults read from the data. Builders never
+    modify a table they read."""
 
     tables: dict = field(default_factory=dict)
     derived: dict = field(default_factory=dict)
@@ -150,9 +151,10 @@ class Context:
             self._tables[name] = load_table(name, self.data)
         return self._tables[name]
 
-    def derived(self, key: str, compute):
-        """``compute()``, a value that depends on the tables only (never on a parameter), computed
-        once per context, or once per :class:`Store` when the context has one."""
+    def derived(self, key, compute):
+        """``compute()``, computed once per context, or once per :class:`Store` when the context has
+        one: a value that depends on the tables and on nothing but what ``key`` names (the build-out
+        setting, keyed by the parameters it reads, is shared by buildout and outlook)."""
         if key not in self._derived:
             self._derived[key] = compute()
         return self._derived[key]

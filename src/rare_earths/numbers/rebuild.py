@@ -34,6 +34,10 @@ def build(ctx: Context) -> list[KeyNumber]:
     money_sources = tuple(sorted(set(counted.loc[counted["counted"], "source_id"]))) or (SEED,)
     all_sources = tuple(sorted(set(commitments["source_id"])))
     day = f"{as_of:%Y-%m-%d}"
+    overlap_usd_bn, overlap_ids = rb.possible_double_count_usd_bn(commitments, as_of)
+    overlap_companies = {rb.company_of(r) for r in commitments.loc[commitments["commitment_id"].isin(overlap_ids), "recipient"]}
+    overlap_sources = tuple(sorted(set(commitments.loc[commitments["recipient"].map(rb.company_of).isin(overlap_companies),
+                                                       "source_id"]))) or all_sources
     out = [
         KeyNumber("rebuild.annual_need_usd_bn", s.annual_need_usd_bn, "USD bn/yr",
                   "Annual investment the seed's rebuild estimate implies", f"rebuild_total / rebuild_years = {total:g} / {years:g}",
@@ -73,6 +77,12 @@ def build(ctx: Context) -> list[KeyNumber]:
                   "planned grant programmes, private)",
                   "sum of every counted commitment, superseded amounts replaced, offtakes excluded / 1,000",
                   all_sources, ("as_of",), chapters=("rebuild",), decimals=2),
+        KeyNumber("rebuild.possible_double_count_usd_bn", overlap_usd_bn, "USD bn",
+                  f"Part of everything announced by {day} that may be counted twice: a company's own capital "
+                  "spending that the public money it received may pay for",
+                  "sum over counted private_capex rows of min(capex, counted money received by the same company) "
+                  "/ 1,000 (an upper bound)", overlap_sources, ("as_of",), bound="<=",
+                  chapters=("rebuild",), decimals=2),
         KeyNumber("rebuild.commitments_counted", float(int(counted["counted"].sum())), "announcements",
                   f"Announcements counted as committed ({scope}) by {day}",
                   "count of commitments rows counted (superseded, later, out-of-scope and offtake rows excluded)",
