@@ -5,15 +5,14 @@ Built from a :class:`rare_earths.numbers.sweep.NumberSweep` as a
 alt text, the plotted data, the house theme), so ``rare-earths sweep`` writes it like any figure
 of the book. One panel per number (each with its own unit), stacked: the value as a line with
 points, its low–high range as a band where the number is ranged; with two swept parameters, one
-line per value of the second, coloured.
+line per value of the second, coloured. Altair is imported when a chart is made, not with
+this module (``rare-earths --help`` stays light).
 """
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 
-from rare_earths.figures import charts
 from rare_earths.numbers.sweep import NumberSweep
 from rare_earths.params import get_parameter, plain
 
@@ -49,7 +48,11 @@ def plotted_data(sweep: NumberSweep, ids: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _x(axis) -> alt.X:
+def _x(axis):
+    import altair as alt
+
+    from rare_earths.figures import charts
+
     param = get_parameter(axis.name)
     if axis.numeric:
         return alt.X(f"{axis.name}:Q", title=charts.axis_title(axis.name, param.unit or "value"),
@@ -57,7 +60,11 @@ def _x(axis) -> alt.X:
     return alt.X(f"{axis.name}:N", title=axis.name, sort=[plain(v) for v in axis.values])
 
 
-def _panel(sweep: NumberSweep, id_: str, ranged: bool) -> alt.LayerChart:
+def _panel(sweep: NumberSweep, id_: str, ranged: bool):
+    import altair as alt
+
+    from rare_earths.figures import charts
+
     num = next(n for n in sweep.numbers if n.id == id_)
     first = sweep.axes[0]
     y_title = charts.axis_title(id_, num.unit or "value")
@@ -80,8 +87,13 @@ def _panel(sweep: NumberSweep, id_: str, ranged: bool) -> alt.LayerChart:
     return alt.layer(*layers).properties(width=520, height=150, title=alt.TitleParams(num.label[:110], fontSize=12))
 
 
-def sweep_figure(sweep: NumberSweep, sources_table: pd.DataFrame | None = None) -> charts.Figure:
-    """The sweep's chart as a Figure (``sweep-<first parameter>``): caption, alt text, sources, data."""
+def sweep_figure(sweep: NumberSweep, sources_table: pd.DataFrame | None = None):
+    """The sweep's chart as a :class:`~rare_earths.figures.charts.Figure` (``sweep-<first parameter>``):
+    caption, alt text, sources, data."""
+    import altair as alt
+
+    from rare_earths.figures import charts
+
     ids = sweep.ids[:MAX_PANELS]
     data = plotted_data(sweep, ids)
     ranged = {i for i in ids if not (data[data["id"] == i]["low"].fillna(0) == data[data["id"] == i]["high"].fillna(0)).all()}

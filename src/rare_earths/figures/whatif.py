@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Mapping
 
 import rare_earths
-from rare_earths.figures.charts import CHART_CLASS, EMBED_OPTIONS, FONT, script_json, theme
 from rare_earths.numbers.sweep import Axis, parse_axis, sweep_numbers
 from rare_earths.params import get_parameter, plain
 
@@ -108,6 +107,8 @@ class WhatIf:
         return f"chart-whatif-{self.view.chapter}"
 
     def to_html(self) -> str:
+        from rare_earths.figures.charts import CHART_CLASS, script_json
+
         cid = self.element_id
         label = html.escape(f"{self.view.title}: the key numbers and a chart, under the positions of the controls",
                             quote=True)
@@ -206,6 +207,8 @@ def _param(control: Control, axis: Axis, value) -> dict:
 
 def whatif_view(chapter: str, params: Mapping) -> WhatIf:
     """The what-if view of ``chapter`` under ``params`` (its ``P``): grid, spec and page metadata."""
+    from rare_earths.figures.charts import EMBED_OPTIONS, FONT, theme  # the house theme (imports Altair)
+
     view = VIEWS[chapter]
     rows, numbers, axes = grid_rows(view, params)
     count = len(view.numbers)
@@ -229,8 +232,8 @@ def whatif_view(chapter: str, params: Mapping) -> WhatIf:
                   text_layer("whatif_value", "t", 340, fontWeight="bold", fontSize=12),
                   text_layer("whatif_unit", "unit", 500, fontSize=11, color="#555555"),
                   text_layer("whatif_id", "id", 0, dy=9, fontSize=9, color="#777777", limit=330)],
-        "title": {"text": view.title, "subtitle": "Move the controls below: every figure is the book's registry, "
-                                                  "computed in advance at each position"},
+        "title": {"text": view.title, "subtitle": "Move the controls below: each figure is the registry's, "
+                                                  "computed in advance"},
     }
     message = {
         "data": {"name": "grid"}, "width": width, "height": ROW,

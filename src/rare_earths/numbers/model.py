@@ -119,8 +119,9 @@ class KeyNumber:
 @dataclass
 class Store:
     """What many computations on one data folder can share (a sweep computes the registry at
-    thousands of points): the tables, the values derived from the tables alone, and the
-    parameter defaults read from the data. Builders never modify a table they read."""
+    thousands of points): the tables, the values derived from them (keyed by what they depend on,
+    see :meth:`Context.derived`), and the parameter defaults read from the data. Builders never
+    modify a table they read."""
 
     tables: dict = field(default_factory=dict)
     derived: dict = field(default_factory=dict)
