@@ -113,10 +113,6 @@ async def execute_notebook(job: Job, settings: Settings, roots, excluded, server
         iopub_timeout=IOPUB_TIMEOUT, raise_on_iopub_timeout=True,
         resources={"metadata": {"path": cwd}}, on_notebook_start=on_notebook_start, on_cell_error=on_cell_error,
         config=kernel_config(),
-        # nbclient waits only 4 s by default for the outputs still queued after a cell's reply, then
-        # drops them silently: on a loaded machine the claims chapter lost a hundred glued keys that
-        # way. Wait as long as a cell may run, and fail rather than store a notebook missing outputs.
-        iopub_timeout=timeout or 300, raise_on_iopub_timeout=True,
     )
     started = time.perf_counter()
     result = Result(job, started_ns=time.time_ns())
