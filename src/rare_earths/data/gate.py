@@ -6,7 +6,7 @@
 * on disk, as plain JSON (``~/.cache/rare-earths/validated/<digest>.json``: the problems as
   dicts, nothing executable), keyed by the digest of every file ``validate`` reads (the tables,
   ``datapackage.json``, ``checked.json``, the seed texts), of the code that validates them (every
-  module of ``rare_earths.data`` it uses) and of the package and library versions. Any change to
+  module of ``rare_earths.data``) and of the package and library versions. Any change to
   one of them misses the cache and validates again.
 
 A hit costs hashing about 0.3 MB (a few milliseconds) and imports neither pandas nor pandera, so
@@ -21,10 +21,6 @@ import json
 import os
 import tempfile
 from pathlib import Path
-
-#: Modules whose code decides what is valid (their source is part of the key).
-_VALIDATING_MODULES = ("checks.py", "evidence_checks.py", "fields.py", "schema.py", "evidence.py", "load.py",
-                       "reading.py", "rounding.py", "gate.py")
 
 _MEMO: dict[tuple[str, str], list] = {}
 
@@ -49,9 +45,10 @@ def data_digest(folder: Path) -> str:
             digest.update(f"{name} {version(name)}\n".encode())
         except PackageNotFoundError:  # pragma: no cover - a broken environment validates anyway
             digest.update(f"{name} ?\n".encode())
+    # The code that decides what is valid: every module of rare_earths.data (and the formatter).
     here = Path(__file__).resolve().parent
-    for name in _VALIDATING_MODULES:
-        digest.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")
+    for path in sorted(here.glob("*.py")) + [here.parent / "format.py"]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     for path in _data_files(folder):
         try:
             content = path.read_bytes()
