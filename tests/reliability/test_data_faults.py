@@ -269,3 +269,45 @@ def test_a_correction_file_outside_raw_is_rejected(data):
     line = _set_cell(data, "corrections", "authority_file", "../../etc/passwd")
     assert_problem_named(_dataset_problems(data, ["corrections"]), "corrections.csv", "authority_file", line=line,
                          text="not a path inside data/raw/")
+
+
+# -- the check every command runs first ---------------------------------------------------------
+
+
+def test_the_data_check_finds_the_same_folder_as_the_loader(data, monkeypatch):
+    from rare_earths.data import gate
+    from rare_earths.data.load import data_dir
+
+    monkeypatch.delenv("RARE_EARTHS_DATA", raising=False)
+    assert gate._data_dir(None) == data_dir()
+    monkeypatch.setenv("RARE_EARTHS_DATA", str(data))
+    assert gate._data_dir(None) == data_dir() == data.resolve()
+
+
+def test_the_data_check_is_cached_by_content_as_plain_json(data, tmp_path, monkeypatch):
+    import json
+
+    from rare_earths.data import checks, gate
+
+    calls = []
+    full = checks.validate_dataset
+
+    def validate_prices(folder):  # the one table this test edits: the cache logic, without 18 tables' cost
+        calls.append(folder)
+        return full(folder, ["prices"])
+
+    monkeypatch.setattr(checks, "validate_dataset", validate_prices)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _set_cell(data, "prices", "price_low_usd_per_kg", "55,5")
+    first = gate.data_problems(data)
+    (record,) = (tmp_path / "cache" / "rare-earths" / "validated").glob("*.json")
+    assert [p["column"] for p in json.loads(record.read_text())["problems"]] == \
+        [p.column for p in first] == ["price_low_usd_per_kg"]
+    gate._MEMO.clear()
+    assert gate.data_problems(data) == first and len(calls) == 1  # read back from the record
+    _set_cell(data, "prices", "price_low_usd_per_kg", "55")  # any edit misses the cache
+    assert gate.data_problems(data) == [] and len(calls) == 2
+    record.write_text("not json")  # a damaged record is ignored (validated again), never trusted
+    gate._MEMO.clear()
+    _set_cell(data, "prices", "price_low_usd_per_kg", "55,5")
+    assert gate.data_problems(data) == first and len(calls) == 3

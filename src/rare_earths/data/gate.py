@@ -89,14 +89,19 @@ def _write_record(path: Path, digest: str, problems: list) -> None:
 
 
 def _data_dir(data) -> Path:
-    """:func:`rare_earths.data.load.data_dir` without importing pandas (the same search order)."""
+    """:func:`rare_earths.data.load.data_dir`'s search, without importing pandas (so that
+    ``rare-earths run`` can still start its kernel at once; a test checks the two agree)."""
     if data is not None:
         return Path(data).resolve()
     if os.environ.get("RARE_EARTHS_DATA"):
         return Path(os.environ["RARE_EARTHS_DATA"]).resolve()
+    package = Path(__file__).resolve().parent.parent
+    for folder in (package.parent.parent / "data", package / "_data"):
+        if (folder / "datapackage.json").is_file():
+            return folder
     from rare_earths.data.load import data_dir
 
-    return data_dir()
+    return data_dir()  # raises FileNotFoundError with the places it looked in
 
 
 def data_problems(data: str | os.PathLike | None = None) -> list:
