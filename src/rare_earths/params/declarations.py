@@ -171,6 +171,8 @@ class Parameter:
         expected = f"expected {self.allowed}"
         if len(raw) > ECHO_MAX:
             raise _fail(self.name, raw, f"too long for a number (expected {self.allowed})")
+        if raw.strip("+-").lower() in ("nan", "inf", "infinity"):
+            return float(raw)  # a number, but not a finite one: the range check says so
         if not NUMBER_TEXT.match(raw):
             what = "not a whole number" if whole else "not a number"
             if "," in raw:
