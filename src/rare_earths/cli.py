@@ -357,7 +357,6 @@ def cmd_params(args) -> int:
 def cmd_run(args) -> int:
     from rare_earths.params import ParameterError
     from rare_earths.build.run import RunError, run_chapter
-    from rare_earths.data.load import DataError
 
     if (code := _data_gate("run")) is not None:
         return code
@@ -365,10 +364,14 @@ def cmd_run(args) -> int:
         folder = run_chapter(args.chapter, args.param or [], out=args.out, quiet=args.quiet)
     except (ParameterError, RunError, FileNotFoundError) as err:
         return _fail("run", str(err))
-    except DataError as err:
-        return _fail("run", f"the data is invalid: {str(err).splitlines()[0]} (run `rare-earths validate`)", 1)
     except OSError as err:  # an unwritable destination (read-only folder, a path under a file)
         return _fail("run", _cannot_write(err, args.out or "the run folder"), 1)
+    except ValueError as err:
+        from rare_earths.data.load import DataError  # not imported before: run starts its kernel before pandas
+
+        if not isinstance(err, DataError):
+            raise
+        return _fail("run", f"the data is invalid: {str(err).splitlines()[0]} (run `rare-earths validate`)", 1)
     print(folder)
     return 0
 
