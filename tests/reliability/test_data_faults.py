@@ -311,3 +311,15 @@ def test_the_data_check_is_cached_by_content_as_plain_json(data, tmp_path, monke
     gate._MEMO.clear()
     _set_cell(data, "prices", "price_low_usd_per_kg", "55,5")
     assert gate.data_problems(data) == first and len(calls) == 3
+
+
+def test_a_blank_row_in_every_table_is_reported_not_a_crash(data):
+    for table in TABLES.values():
+        path = data / table.path
+        header, rows = read_rows(path)
+        rows[0] = {column: "" for column in header}
+        write_rows(path, header, rows)
+    lines = _dataset_problems(data, None)
+    for table in TABLES.values():
+        column = next(f.name for f in table.fields if f.required)
+        assert_problem_named(lines, table.path, column, line=2, text="required value is missing")

@@ -175,6 +175,31 @@ def _read_seed(path: Path):
         return None
 
 
+def _quote_problems(seed, quote, seeds: Path, texts: dict) -> list[tuple[str, str]]:
+    """(column, message) for a claim whose seed file or quote is not what it should be."""
+    if pd.isna(seed) or pd.isna(quote):
+        return []  # reported by the schema as a missing required value
+    problem = _seed_path_problem(seed)
+    if problem:
+        return [("seed_file", problem)]
+    if seed not in texts:
+        inside = (seeds / seed).resolve().is_relative_to(seeds.resolve())
+        texts[seed] = _read_seed(seeds / seed) if inside else "outside"
+    text = texts[seed]
+    if isinstance(text, str) and text == "outside":
+        return [("seed_file", f"seed file {seed!r} lies outside data/seeds/ (a link?)")]
+    if text is None:
+        return [("seed_file", f"seed file {seed!r} not found in {seeds}")]
+    if isinstance(text, UnicodeDecodeError):
+        return [("seed_file", f"seed file {seed!r} is not UTF-8 (byte 0x{text.object[text.start]:02x} at offset "
+                              f"{text.start}): save it as UTF-8")]
+    if len(str(quote).strip()) < QUOTE_MIN_CHARS:
+        return [("quote", f"quote {quote!r} is too short to locate in its seed: at least {QUOTE_MIN_CHARS} characters")]
+    if quote not in text:
+        return [("quote", f"quote not found verbatim in {seed}")]
+    return []
+
+
 def _check_claims(claims: pd.DataFrame, sources: pd.DataFrame | None, folder: Path) -> list[Problem]:
     problems = []
     path = TABLES["claims"].path
@@ -195,41 +220,17 @@ def _check_claims(claims: pd.DataFrame, sources: pd.DataFrame | None, folder: Pa
         for low, high in (("low", "high"), ("date_low", "date_high")):
             if pd.notna(row[low]) != pd.notna(row[high]):
                 problems.append(Problem(path, _line(i), high if pd.isna(row[high]) else low, f"a range needs both {low} and {high}"))
-        if (row["unit"] == "date") != ("date_low/date_high" in stated):
+        if pd.notna(row["unit"]) and (row["unit"] == "date") != ("date_low/date_high" in stated):
             problems.append(Problem(path, _line(i), "unit", "date claims (date_low/date_high) and only they have unit 'date'"))
-        seed = row["seed_file"]
-        quote = row["quote"]
-        seed_problem = _seed_path_problem(seed)
-        if seed_problem:
-            problems.append(Problem(path, _line(i), "seed_file", seed_problem))
-            continue
-        if seed not in texts:
-            inside = (seeds / seed).resolve().is_relative_to(seeds.resolve())
-            texts[seed] = _read_seed(seeds / seed) if inside else "outside"
-        if texts[seed] == "outside":
-            problems.append(Problem(path, _line(i), "seed_file", f"seed file {seed!r} lies outside data/seeds/ (a link?)"))
-            continue
-        if texts[seed] is None:
-            problems.append(Problem(path, _line(i), "seed_file", f"seed file {seed!r} not found in {seeds}"))
-        elif isinstance(texts[seed], UnicodeDecodeError):
-            err = texts[seed]
-            problems.append(Problem(path, _line(i), "seed_file",
-                                    f"seed file {seed!r} is not UTF-8 (byte 0x{err.object[err.start]:02x} at offset "
-                                    f"{err.start}): save it as UTF-8"))
-        elif pd.isna(quote):
-            pass  # reported by the schema as a missing required value
-        elif len(str(quote).strip()) < QUOTE_MIN_CHARS:
-            problems.append(Problem(path, _line(i), "quote",
-                                    f"quote {quote!r} is too short to locate in its seed: at least {QUOTE_MIN_CHARS} characters"))
-        elif quote not in texts[seed]:
-            problems.append(Problem(path, _line(i), "quote", f"quote not found verbatim in {seed}"))
+        problems.extend(Problem(path, _line(i), column, message)
+                        for column, message in _quote_problems(row["seed_file"], row["quote"], seeds, texts))
         seed_date = published.get(row["seed_source_id"])
         if seed_date is not None and pd.notna(seed_date) and pd.notna(row["seed_published"]) and seed_date != row["seed_published"]:
             problems.append(
                 Problem(path, _line(i), "seed_published",
                         f"{row['seed_published']:%Y-%m-%d} differs from {row['seed_source_id']}'s date_published {seed_date:%Y-%m-%d}")
             )
-        if row["verdict"] != "not_found" and pd.isna(row["authority_source_id"]):
+        if pd.notna(row["verdict"]) and row["verdict"] != "not_found" and pd.isna(row["authority_source_id"]):
             problems.append(Problem(path, _line(i), "authority_source_id", f"verdict {row['verdict']!r} needs an authority source"))
     return problems
 
