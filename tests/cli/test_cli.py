@@ -107,10 +107,13 @@ def test_claims_filter_by_verdict():
     assert "maybe" in _one_line_error(run_cli("claims", "--verdict", "maybe"), 2, "claims")
 
 
-def test_claims_on_broken_data_exits_1(data_copy):
+def test_claims_on_broken_data_exits_1_with_the_lines_validate_prints(data_copy):
     (data_copy / "claims.csv").write_text("claim_id\nC01\n", encoding="utf-8")
-    err = _one_line_error(run_cli("claims", "--data", str(data_copy)), 1, "claims")
-    assert "cannot load claims" in err and "rare-earths validate" in err
+    result = run_cli("claims", "--data", str(data_copy))
+    assert result.returncode == 1 and result.stdout == "" and "Traceback" not in result.stderr
+    *problems, last = result.stderr.strip().splitlines()
+    assert "claims.csv:1: column 'quote': required column is missing from the header" in problems
+    assert last.startswith("rare-earths claims: error: the data is invalid") and "rare-earths validate" in last
 
 
 # --- cite ----------------------------------------------------------------------------------------

@@ -213,21 +213,20 @@ def read_table(name: str, data: str | os.PathLike | None = None) -> tuple[pd.Dat
     from rare_earths.data.reading import read_csv_text
 
     parsed = read_csv_text(path, table.path)
-    if parsed.problems:
+    if parsed.problems and not parsed.header:  # nothing readable: empty, UTF-16, broken CSV
         return pd.DataFrame(columns=table.column_names), parsed.problems
-    raw = pd.DataFrame(parsed.rows, columns=parsed.header, dtype="string") if parsed.rows else \
-        pd.DataFrame(columns=parsed.header, dtype="string")
-    raw.attrs["csv_lines"] = list(parsed.lines)
-    problems: list[Problem] = []
+    problems: list[Problem] = list(parsed.problems)
     declared = table.column_names
     for col in declared:
-        if col not in raw.columns:
+        if col not in parsed.header:
             problems.append(Problem(table.path, 1, col, "required column is missing from the header"))
-    for col in raw.columns:
+    for col in parsed.header:
         if col not in declared:
             problems.append(Problem(table.path, 1, col, "column is not in the schema"))
     if problems:
-        return raw, problems
+        return pd.DataFrame(columns=table.column_names), sorted(problems, key=lambda p: (p.line or 0, p.column or ""))
+    raw = pd.DataFrame(parsed.rows, columns=parsed.header, dtype="string")
+    raw.attrs["csv_lines"] = list(parsed.lines)
     if list(raw.columns) != declared:
         problems.append(Problem(table.path, 1, None, f"columns are out of order; expected {declared}"))
     typed = _convert(table, raw, problems)

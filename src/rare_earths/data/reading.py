@@ -28,7 +28,7 @@ _SURROGATE = re.compile(r"[\udc80-\udcff]")
 class CsvText:
     """The header, the rows (lists of text cells) and where each row starts in the file."""
 
-    header: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)  # empty when the file could not be read as CSV
     rows: list[list[str]] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)  # physical line of each row's first character
     problems: list = field(default_factory=list)  # Problem objects
@@ -114,6 +114,7 @@ def read_csv_text(path: Path, file: str) -> CsvText:
         first = cell_problems[0]
         more = f" (and {len(cell_problems) - 1} more cells like it)" if len(cell_problems) > 1 else ""
         out.problems.append(_problem(first.file, first.line, first.column, first.message + more))
+        out.header = []  # not to be trusted either
         return out
     for line, record in body:
         if len(record) != len(header):
