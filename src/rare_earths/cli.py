@@ -54,6 +54,34 @@ def _fail(command: str, message: str, code: int = 2) -> int:
     return code
 
 
+def _cannot_write(err: OSError, target) -> str:
+    """One line for a destination that cannot be written (read-only, a path under a file, ...)."""
+    where = err.filename or target
+    if isinstance(err, (FileExistsError, NotADirectoryError)):
+        return f"cannot write {target}: {where} is a file, not a folder"
+    return f"cannot write {where}: {err.strerror or err}"
+
+
+def _data_gate(command: str, data=None) -> int | None:
+    """Validate the data before a command uses it (cached: see rare_earths.data.gate).
+
+    Invalid data: every problem on its own line, as ``rare-earths validate`` prints it, then one
+    summary line; returns exit code 1. Valid: None.
+    """
+    from rare_earths.data.gate import data_problems
+
+    try:
+        problems = data_problems(data)
+    except FileNotFoundError as err:
+        return _fail(command, str(err))
+    if not problems:
+        return None
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return _fail(command, f"the data is invalid ({len(problems)} problem(s) above; `rare-earths validate` lists them): "
+                          "nothing was computed or written", 1)
+
+
 def cmd_validate(args) -> int:
     from rare_earths.data.checks import validate_dataset
 
@@ -106,6 +134,8 @@ def cmd_claims(args) -> int:
     from rare_earths.data.load import DataError, load_table
     from rare_earths.data.schema import VERDICTS
 
+    if (code := _data_gate("claims", args.data)) is not None:
+        return code
     try:
         claims = load_table("claims", args.data)
     except (DataError, FileNotFoundError) as err:
@@ -116,7 +146,10 @@ def cmd_claims(args) -> int:
         claims = claims[claims["verdict"] == args.verdict]
     from rare_earths.format import stated_value
 
-    records = [{key: _json_value(row[col]) for key, col in CLAIM_FIELDS.items()} for _, row in claims.iterrows()]
+    from rare_earths.numbers.references import expand_references  # figures quoted from other rows, filled in
+
+    records = [{key: _json_value(expand_references(row[col], args.data)) for key, col in CLAIM_FIELDS.items()}
+               for _, row in claims.iterrows()]
     if args.json:
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return 0
@@ -131,6 +164,8 @@ def cmd_cite(args) -> int:
     from rare_earths.book.citation import CitationError, cite
     from rare_earths.params import ParameterError
 
+    if (code := _data_gate("cite", args.data)) is not None:
+        return code
     try:
         overrides = analyst.overrides(args)
         print(cite(args.id, args.style, args.data, overrides))
@@ -177,6 +212,8 @@ def _print_numbers(args, ids: list[str]) -> int:
 
 
 def cmd_numbers(args) -> int:
+    if (code := _data_gate("numbers")) is not None:
+        return code
     ids = args.ids or []
     figure_ids = [i for i in ids if _is_figure_id(i)]
     if not figure_ids:
@@ -215,6 +252,8 @@ def cmd_numbers(args) -> int:
 def cmd_figure(args) -> int:
     from rare_earths.params import ParameterError, parse_assignments
 
+    if (code := _data_gate("figure")) is not None:
+        return code
     if args.list:
         from rare_earths.figures import build_figure, list_figures
 
@@ -247,7 +286,7 @@ def cmd_figure(args) -> int:
     except (ExportError, ProtectedPathError) as err:
         return _fail("figure", str(err))
     except OSError as err:
-        return _fail("figure", f"cannot write {err.filename or args.out}: {err.strerror or err}", 1)
+        return _fail("figure", _cannot_write(err, args.out or f"{fig.id}.{args.format}"), 1)
     for path in written:
         print(path)
     return 0
@@ -256,6 +295,8 @@ def cmd_figure(args) -> int:
 def cmd_params(args) -> int:
     from rare_earths.params import ParameterError, chapter_parameters, plain
 
+    if (code := _data_gate("params")) is not None:
+        return code
     try:
         params = chapter_parameters(args.chapter)
         records = []
@@ -282,11 +323,21 @@ def cmd_run(args) -> int:
     from rare_earths.params import ParameterError
     from rare_earths.build.run import RunError, run_chapter
 
+    if (code := _data_gate("run")) is not None:
+        return code
     try:
         folder = run_chapter(args.chapter, args.param or [], out=args.out, quiet=args.quiet,
                              scenario=args.scenario, data=args.data)
     except (ParameterError, RunError, FileNotFoundError) as err:
         return _fail("run", str(err))
+    except OSError as err:  # an unwritable destination (read-only folder, a path under a file)
+        return _fail("run", _cannot_write(err, args.out or "the run folder"), 1)
+    except ValueError as err:
+        from rare_earths.data.load import DataError  # not imported before: run starts its kernel before pandas
+
+        if not isinstance(err, DataError):
+            raise
+        return _fail("run", f"the data is invalid: {str(err).splitlines()[0]} (run `rare-earths validate`)", 1)
     print(folder)
     return 0
 
@@ -420,6 +471,15 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except BrokenPipeError:  # e.g. `rare-earths claims | head`
         return 0
+    except KeyboardInterrupt:
+        print(f"{PROG} {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - the promise is one line, never a traceback
+        if os.environ.get("RARE_EARTHS_DEBUG"):
+            raise
+        detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        return _fail(args.command, f"unexpected {type(err).__name__}: {detail[:300]} (this is a bug: please report "
+                                   "it; RARE_EARTHS_DEBUG=1 shows the traceback)", 1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -67,8 +67,9 @@ def bound_prefix(bound: Any) -> str:
 
 
 def fixed(value: float, decimals: int) -> str:
-    """``value`` with thousands separators and exactly ``decimals`` places (``1,294.0``)."""
-    return f"{float(value):,.{decimals}f}"
+    """``value`` with thousands separators and exactly ``decimals`` places (``1,294.0``); a value
+    that rounds to zero is ``0.00``, never ``-0.00``."""
+    return f"{float(value):z,.{decimals}f}"
 
 
 def number_text(value: float, unit: str = "") -> str:

@@ -26,6 +26,7 @@ import pytest
 from rare_earths import CHAPTERS
 from rare_earths.book.glue import DEFAULT_GLUE_PARTS, number_glue
 from rare_earths.book.ledger import claim_facts
+from rare_earths.book.overrides import setting_facts
 from rare_earths.build.paths import chapter_path, parameters_cell
 from rare_earths.data.load import load_table
 from rare_earths.edition import BOOK_FACTS, book_facts
@@ -140,6 +141,9 @@ def _facts_made_by(chapter: str, arg: ast.expr) -> list:
         return book_facts(_literal(chapter, arg.args[0]) if arg.args else BOOK_FACTS)
     if maker == "claim_facts":
         return claim_facts(_literal(chapter, arg.args[0]))
+    if maker == "setting_facts":  # (P, N, [(number id, unit words, basis), ...]): facts about parameter values
+        assert [ast.unparse(a) for a in arg.args[:2]] == ["P", "N"], f"{chapter}: setting_facts(P, N, [...])"
+        return setting_facts(resolve({}), _numbers(chapter), _literal(chapter, arg.args[2]))
     # A chapter view's facts (``text_facts``, ``intro_facts as outlook_facts``, ...), imported by name
     # from a figures module and called with the chapter's parameters (P) or with none.
     imported = {(a.asname or a.name): (node.module, a.name) for tree in _trees(chapter) for node in ast.walk(tree)

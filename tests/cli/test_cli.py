@@ -107,10 +107,13 @@ def test_claims_filter_by_verdict():
     assert "maybe" in _one_line_error(run_cli("claims", "--verdict", "maybe"), 2, "claims")
 
 
-def test_claims_on_broken_data_exits_1(data_copy):
+def test_claims_on_broken_data_exits_1_with_the_lines_validate_prints(data_copy):
     (data_copy / "claims.csv").write_text("claim_id\nC01\n", encoding="utf-8")
-    err = _one_line_error(run_cli("claims", "--data", str(data_copy)), 1, "claims")
-    assert "cannot load claims" in err and "rare-earths validate" in err
+    result = run_cli("claims", "--data", str(data_copy))
+    assert result.returncode == 1 and result.stdout == "" and "Traceback" not in result.stderr
+    *problems, last = result.stderr.strip().splitlines()
+    assert "claims.csv:1: column 'quote': required column is missing from the header" in problems
+    assert last.startswith("rare-earths claims: error: the data is invalid") and "rare-earths validate" in last
 
 
 # --- cite ----------------------------------------------------------------------------------------
@@ -194,11 +197,15 @@ def test_numbers_errors_are_one_line_and_print_nothing(args, expected):
     assert expected in _one_line_error(result, 2, "numbers")
 
 
-def test_numbers_on_broken_data_exits_1(data_copy):
+def test_numbers_on_broken_data_exits_1_with_the_lines_validate_prints(data_copy):
     (data_copy / "prices.csv").write_text("not,a,table\n", encoding="utf-8")
-    result = run_cli("numbers", "costs.floor_multiple_of_2024_price", env={"RARE_EARTHS_DATA": str(data_copy)})
-    err = _one_line_error(result, 1, "numbers")
-    assert "cannot load the data: prices.csv" in err
+    env = {"RARE_EARTHS_DATA": str(data_copy)}
+    result = run_cli("numbers", "costs.floor_multiple_of_2024_price", env=env)
+    assert result.returncode == 1 and result.stdout == "" and "Traceback" not in result.stderr
+    *problems, last = result.stderr.strip().splitlines()
+    assert problems == run_cli("validate", "--data", str(data_copy), env=env).stdout.splitlines()
+    assert any(p.startswith("prices.csv:1: column 'price_id': required column is missing") for p in problems)
+    assert last.startswith("rare-earths numbers: error: the data is invalid")
 
 
 def test_numbers_of_a_figure_are_its_data_and_citation():

@@ -15,6 +15,7 @@ from support import DATA
 from rare_earths.data.load import load_table
 from rare_earths.params import declarations as D
 from rare_earths.params import ParameterError
+from rare_earths.params.checks import SIGNIFICANT_DIGITS_MAX, SMALLEST_NONZERO
 
 
 def test_every_parameter_is_declared_once_and_its_default_passes_its_own_check():
@@ -82,7 +83,8 @@ def test_as_dict_says_whether_the_default_comes_from_the_data():
 @given(st.floats(allow_nan=True, allow_infinity=True))
 def test_fraction_parameter_accepts_exactly_0_to_5(value):
     param = P.PARAMETERS["cost_gap_high"]
-    ok = math.isfinite(value) and 0 <= value <= 5
+    # A non-zero fraction below SMALLEST_NONZERO means nothing (a subnormal only overflows later).
+    ok = math.isfinite(value) and 0 <= value <= 5 and (value == 0 or value >= SMALLEST_NONZERO)
     if ok:
         assert param.check(value) == value
     else:
@@ -96,7 +98,8 @@ def test_fraction_parameter_accepts_exactly_0_to_5(value):
 @given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False))
 def test_money_parameters_reject_negatives_and_round_trip_text(value):
     param = P.PARAMETERS["floor_price_usd_per_kg"]
-    if value < 0:
+    value = float(f"{value:.{SIGNIFICANT_DIGITS_MAX}g}")  # as many digits as a value may have
+    if value < SMALLEST_NONZERO:  # negative, zero (the floor is > 0) or too small to mean anything
         with pytest.raises(ParameterError, match="floor_price_usd_per_kg="):
             param.parse(repr(value))
     elif value <= 1e6:

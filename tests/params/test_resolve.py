@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import rare_earths.params as P
 from rare_earths.params import declarations as D
 from rare_earths.params import ParameterError, parse_assignments, resolve
+from rare_earths.params.checks import SIGNIFICANT_DIGITS_MAX, SMALLEST_NONZERO
 
 
 def test_chapter_parameters():
@@ -23,7 +24,7 @@ def test_chapter_parameters():
 
 
 def test_parse_assignments_types_values():
-    out = parse_assignments(["cost_gap_high=0.5", "as_of=2026-06-30", "rebuild_years=20", "committed_scope=firm",
+    out = parse_assignments(["as_of=2026-06-30", "rebuild_years=20", "committed_scope=firm",
                              "volume_t=1_000", "cost_gap_high=0.45"])
     assert out == {"cost_gap_high": 0.45, "as_of": dt.date(2026, 6, 30), "rebuild_years": 20,
                    "committed_scope": "firm", "volume_t": 1000.0}
@@ -112,6 +113,8 @@ def test_any_real_date_parses(day):
 @settings(max_examples=100, deadline=None)
 @given(st.floats(0, 5), st.floats(0, 5))
 def test_cross_rule_is_exactly_low_le_high(low, high):
+    # Values as a parameter may be written: at most SIGNIFICANT_DIGITS_MAX digits, 0 or >= SMALLEST_NONZERO.
+    low, high = (float(f"{v:.{SIGNIFICANT_DIGITS_MAX}g}") if v >= SMALLEST_NONZERO else 0.0 for v in (low, high))
     args = [f"cost_gap_low={low!r}", f"cost_gap_high={high!r}"]
     if low <= high:
         assert parse_assignments(args) == {"cost_gap_low": low, "cost_gap_high": high}

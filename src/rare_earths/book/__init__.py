@@ -13,6 +13,7 @@ from __future__ import annotations
 from rare_earths.book import ledger
 from rare_earths.book.citation import cite_claim, cite_source
 from rare_earths.book.glue import escape_markdown, glue_markdown, glue_numbers, glue_text, number_glue
+from rare_earths.book.overrides import setting_facts
 from rare_earths.book.setup import chapter_setup, check_chapter_overrides
 from rare_earths.book.tables import dataset_tables, interactive_table, interactive_table_html, numbers_table, show_table, summary_table
 from rare_earths.data.load import data_version, load_table
@@ -33,5 +34,5 @@ __all__ = [
     "PARAMETERS", "TABLES", "TextFact", "book_facts", "dataset_tables", "build_figure", "chapter_setup", "check_chapter_overrides",
     "cite_claim", "cite_source", "data_dictionary", "data_version", "escape_markdown", "glue_markdown", "glue_numbers",
     "glue_text", "interactive_table", "interactive_table_html", "ledger", "load_table", "number_glue", "numbers_table",
-    "preferred_citation", "preferred_citation_bibtex", "read_citation_cff", "show_table", "summary_table",
+    "preferred_citation", "preferred_citation_bibtex", "read_citation_cff", "setting_facts", "show_table", "summary_table",
 ]

@@ -9,6 +9,8 @@ IEA do when they republish others' figures, then say where the book shows the fi
 
 from __future__ import annotations
 
+from rare_earths.numbers.references import expand_references
+
 import os
 import re
 
@@ -214,9 +216,9 @@ def cite_claim(claim_id: str, style: str = "text", data=None) -> str:
     parts = [f"{quote_part}Claim {claim_id} in {seed_part}."]
     if _present(claim["authority_source_id"]):
         authority = _source_row(claim["authority_source_id"], data)
-        figure = f": {claim['authority_text']}" if _present(claim["authority_text"]) else ""
+        figure = f": {expand_references(claim['authority_text'], data)}" if _present(claim["authority_text"]) else ""
         parts.append(f"Checked against {authority['citation'].rstrip('.')}{figure}.")
-    parts.append(f"Verdict: {verdict}. {claim['note']}".rstrip())
+    parts.append(f"Verdict: {verdict}. {expand_references(claim['note'], data)}".rstrip())
     url = claim_url(claim_id)
     parts.append(f"Source: {book_reference()}, claims ledger, " + (f"<{url}>" if style == "markdown" else url))
     return " ".join(parts)

@@ -25,6 +25,7 @@ import pandas as pd
 
 from rare_earths.analysis.claims import FLAWED, SUPPORTED, tally  # noqa: F401  (re-exported for chapters)
 from rare_earths.data.schema import STAGES, VERDICTS
+from rare_earths.numbers.references import expand_references
 from rare_earths.format import TextFact, bounded, number_text, present, published_text, source_label, stated_value
 
 #: How each verdict is shown in tables and figures ("not_found" -> "not found").
@@ -128,8 +129,8 @@ def ledger_frame(data=None) -> pd.DataFrame:
             "stage": STAGE_LABELS[c["stage"]],
             "verdict": VERDICT_LABELS[c["verdict"]],
             "authority": source_label(sources.loc[authority]) if present(authority) else "",
-            "authority says": c["authority_text"] if present(c["authority_text"]) else "",
-            "why": c["note"],
+            "authority says": expand_references(c["authority_text"], data) if present(c["authority_text"]) else "",
+            "why": expand_references(c["note"], data),
         })
     return pd.DataFrame(rows, columns=list(LEDGER_COLUMNS))
 

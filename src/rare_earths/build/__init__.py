@@ -295,6 +295,15 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["RARE_EARTHS_PDF"] = "1"  # read by _ext/page_meta.py in the render (the PDF link)
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    from rare_earths.data.gate import data_problems  # the data is checked before anything runs
+
+    problems = data_problems()
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"{PROG}: error: the data is invalid ({len(problems)} problem(s) above; `rare-earths validate` lists "
+              "them): nothing was built", file=sys.stderr)
+        return 1
     report: dict = {}
     code = 0
     with StopSignals() as stop:

@@ -45,10 +45,37 @@ BASKETS = (
 
 VERDICTS = ("confirmed", "approximate", "conflicts", "not_found", "misdated", "mislabelled")
 
+#: Years the dataset can hold (a year column without declared bounds gets these): the oldest source
+#: is from 2010 and the furthest projection from 2050; a year outside 1900-2100 is a typing error
+#: (``-2021``, ``20230``), not a fact about rare earths.
+YEAR_MIN, YEAR_MAX = 1900, 2100
+
+#: Dates outside this window are impossible for the dataset (``0000-01-01``, ``2999-04-04``); the
+#: same window as the years.
+DATE_MIN, DATE_MAX = "1900-01-01", "2100-12-31"
+
+#: No number in the dataset is larger than this in absolute value (a numeric column without a
+#: declared maximum or minimum gets ``±MAGNITUDE_MAX``). The largest real values are about 9e7
+#: (world reserves in t REO); the units are chosen so that money is in USD m or bn and masses in
+#: tonnes, so 1e10 (ten billion tonnes, ten quadrillion dollars in USD m) can only be a typing or
+#: unit error, such as ``1e300``.
+MAGNITUDE_MAX = 1e10
+
+
+def is_year_column(name: str) -> bool:
+    """``year``, ``year_start``, ``fx_year``, ...: integer columns that hold a calendar year."""
+    return name == "year" or name.startswith("year_") or name.endswith("_year")
+
 
 @dataclass(frozen=True)
 class Field:
-    """One column: name, Frictionless type, meaning, unit and constraints."""
+    """One column: name, Frictionless type, meaning, unit and constraints.
+
+    Every numeric column is bounded: a year column (:func:`is_year_column`) without declared
+    bounds gets ``[YEAR_MIN, YEAR_MAX]``, any other without a declared minimum or maximum gets
+    ``-MAGNITUDE_MAX`` or ``MAGNITUDE_MAX``. ``observed`` marks a date that must have happened by
+    the date the data is checked to (a publication, a target reported met).
+    """
 
     name: str
     type: str  # string | integer | number | boolean | date
@@ -59,6 +86,19 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     pattern: str | None = None
+    observed: bool = False
+
+    def __post_init__(self):
+        if self.type == "integer" and is_year_column(self.name):
+            if self.minimum is None:
+                object.__setattr__(self, "minimum", YEAR_MIN)
+            if self.maximum is None:
+                object.__setattr__(self, "maximum", YEAR_MAX)
+        elif self.type in ("number", "integer"):
+            if self.minimum is None:
+                object.__setattr__(self, "minimum", -MAGNITUDE_MAX)
+            if self.maximum is None:
+                object.__setattr__(self, "maximum", MAGNITUDE_MAX)
 
     def descriptor(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": self.type, "description": self.description}

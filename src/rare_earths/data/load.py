@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from rare_earths.data.reading import Problem  # noqa: F401  (re-exported: every problem is one)
 from rare_earths.data.schema import TABLES, Table
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/rare_earths
@@ -42,24 +42,6 @@ class DataError(ValueError):
     def __init__(self, problems: list["Problem"]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with the data, located by file, CSV line and column."""
-
-    file: str
-    line: int | None  # 1-based line in the CSV file (the header is line 1); None for the whole file
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        col = f" column {self.column!r}:" if self.column else ""
-        return f"{where}:{col} {self.message}"
-
-    def as_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "column": self.column, "message": self.message}
 
 
 def data_dir(path: str | os.PathLike | None = None) -> Path:
@@ -91,6 +73,40 @@ def _line(index: int) -> int:
     return int(index) + 2
 
 
+#: A number as the dataset writes it: ASCII digits, a decimal point, an optional exponent; no
+#: thousands separator and no decimal comma (``1,5`` would be read as 15 by a lenient parser).
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+
+
+def _not_a_number(text: str) -> str:
+    if "," in text:
+        return (f"not a number: {text!r}: write numbers with a decimal point and no thousands separator "
+                "(1.5, 1234.5), never a decimal comma")
+    return f"not a finite number: {text!r}"
+
+
+def _parse_day(text: str):
+    """``YYYY-MM-DD`` between DATE_MIN and DATE_MAX as a ``datetime.date``, else None."""
+    import datetime as _dt
+    import re
+
+    from rare_earths.data.fields import DATE_MAX, DATE_MIN
+
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return None
+    try:
+        day = _dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if DATE_MIN <= text <= DATE_MAX else None
+
+
+def _not_a_date(text: str) -> str:
+    from rare_earths.data.fields import DATE_MAX, DATE_MIN
+
+    return f"not a valid date (YYYY-MM-DD between {DATE_MIN} and {DATE_MAX}): {text!r}"
+
+
 def _convert(table: Table, raw: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
     """Cast each declared column from text to its type, recording cells that do not parse."""
     out = {}
@@ -102,14 +118,14 @@ def _convert(table: Table, raw: pd.DataFrame, problems: list[Problem]) -> pd.Dat
         if fld.type == "string":
             col = text.mask(empty, pd.NA).astype("string")
         elif fld.type in ("number", "integer"):
-            num = pd.to_numeric(text.mask(empty, None).str.replace(",", "", regex=False), errors="coerce")
-            num = num.astype("float64")
+            plain_number = text.str.fullmatch(_NUMBER).fillna(False).astype(bool)
+            num = pd.to_numeric(text.where(plain_number & ~empty), errors="coerce").astype("float64")
             bad = ~empty & (num.isna() | ~np.isfinite(num.fillna(0.0)))
             for i in raw.index[bad]:
-                problems.append(Problem(table.path, _line(i), fld.name, f"not a finite number: {text[i]!r}"))
-            num = num.where(~bad)
+                problems.append(Problem(table.path, _line(i), fld.name, _not_a_number(text[i])))
+            num = num.where(~bad) + 0.0  # + 0.0 turns -0 into 0
             if fld.type == "integer":
-                frac = ~num.isna() & (num != num.round())
+                frac = ~num.isna() & ((num != num.round()) | (num.abs() > 2**53))
                 for i in raw.index[frac]:
                     problems.append(Problem(table.path, _line(i), fld.name, f"not a whole number: {text[i]!r}"))
                 col = num.where(~frac).round().astype("Int64")
@@ -122,11 +138,11 @@ def _convert(table: Table, raw: pd.DataFrame, problems: list[Problem]) -> pd.Dat
             for i in raw.index[bad]:
                 problems.append(Problem(table.path, _line(i), fld.name, f"not true/false: {text[i]!r}"))
         elif fld.type == "date":
-            col = pd.to_datetime(text.mask(empty, None), format="%Y-%m-%d", errors="coerce")
-            bad = ~empty & col.isna()
+            days = text.mask(empty, None).map(_parse_day, na_action="ignore")
+            bad = ~empty & days.isna()
             for i in raw.index[bad]:
-                problems.append(Problem(table.path, _line(i), fld.name, f"not a valid date (YYYY-MM-DD): {text[i]!r}"))
-            col = col.astype("datetime64[ns]")
+                problems.append(Problem(table.path, _line(i), fld.name, _not_a_date(text[i])))
+            col = pd.to_datetime(days.where(~bad), errors="coerce").astype("datetime64[ns]")
         else:  # pragma: no cover - schema.py only declares the types above
             raise ValueError(f"unknown field type {fld.type!r} in {table.name}.{fld.name}")
         out[fld.name] = col
@@ -146,9 +162,9 @@ def pandera_schema(name: str):
         if fld.enum:
             checks.append(pa.Check.isin(list(fld.enum), error=f"value not one of {list(fld.enum)}"))
         if fld.minimum is not None:
-            checks.append(pa.Check.ge(fld.minimum, error=f"value below the minimum {fld.minimum}"))
+            checks.append(pa.Check.ge(fld.minimum, error=f"value below the minimum {fld.minimum:g}"))
         if fld.maximum is not None:
-            checks.append(pa.Check.le(fld.maximum, error=f"value above the maximum {fld.maximum}"))
+            checks.append(pa.Check.le(fld.maximum, error=f"value above the maximum {fld.maximum:g}"))
         if fld.pattern:
             checks.append(pa.Check.str_matches(fld.pattern, error=f"value does not match {fld.pattern}"))
         columns[fld.name] = pa.Column(dtypes[fld.type], checks=checks, nullable=not fld.required, required=True)
@@ -202,20 +218,25 @@ def read_table(name: str, data: str | os.PathLike | None = None) -> tuple[pd.Dat
 
 
 def _parse(table: Table, content: bytes, validate: bool) -> tuple[pd.DataFrame, list[Problem]]:
-    """Type a table from its CSV bytes; ``validate``: also run the pandera schema."""
-    import io
+    """Type a table from its CSV bytes (strictly read: rare_earths.data.reading); ``validate``: also
+    run the pandera schema."""
+    from rare_earths.data.reading import read_csv_bytes
 
-    raw = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
-    problems: list[Problem] = []
+    parsed = read_csv_bytes(content, table.path)
+    if parsed.problems and not parsed.header:  # nothing readable: empty, UTF-16, broken CSV
+        return pd.DataFrame(columns=table.column_names), parsed.problems
+    problems: list[Problem] = list(parsed.problems)
     declared = table.column_names
     for col in declared:
-        if col not in raw.columns:
+        if col not in parsed.header:
             problems.append(Problem(table.path, 1, col, "required column is missing from the header"))
-    for col in raw.columns:
+    for col in parsed.header:
         if col not in declared:
             problems.append(Problem(table.path, 1, col, "column is not in the schema"))
     if problems:
-        return raw, problems
+        return pd.DataFrame(columns=table.column_names), sorted(problems, key=lambda p: (p.line or 0, p.column or ""))
+    raw = pd.DataFrame(parsed.rows, columns=parsed.header, dtype="string")
+    raw.attrs["csv_lines"] = list(parsed.lines)
     if list(raw.columns) != declared:
         problems.append(Problem(table.path, 1, None, f"columns are out of order; expected {declared}"))
     typed = _convert(table, raw, problems)
@@ -226,8 +247,22 @@ def _parse(table: Table, content: bytes, validate: bool) -> tuple[pd.DataFrame, 
             p for p in _schema_problems(table, typed)
             if not (p.message == "required value is missing" and (p.line, p.column) in unparsed)
         )
+    problems = physical_lines(problems, table.path, parsed.lines)
     problems.sort(key=lambda p: (p.line or 0, p.column or "", p.message))
+    typed.attrs["csv_lines"] = list(parsed.lines)
     return typed, problems
+
+
+def physical_lines(problems: list[Problem], file: str, lines: list[int]) -> list[Problem]:
+    """Problems of ``file`` located by row (line = row index + 2) re-located at the physical line
+    where that row starts (``lines``: each row's first line, as read), so a multi-line cell above
+    does not shift the line an editor is sent to."""
+    out = []
+    for p in problems:
+        if p.file == file and p.line is not None and 2 <= p.line < len(lines) + 2:
+            p = Problem(p.file, lines[p.line - 2], p.column, p.message)
+        out.append(p)
+    return out
 
 
 #: Format of the validation records in the cache (part of their key).

@@ -53,9 +53,9 @@ class KeyNumber:
             object.__setattr__(self, "low", None)
             object.__setattr__(self, "high", None)
         else:
-            value = float(self.value)
-            low = value if self.low is None else float(self.low)
-            high = value if self.high is None else float(self.high)
+            value = float(self.value) + 0.0  # + 0.0 turns -0.0 (0 times a negative) into 0.0: never "-0.00"
+            low = value if self.low is None else float(self.low) + 0.0
+            high = value if self.high is None else float(self.high) + 0.0
             for name, v in (("value", value), ("low", low), ("high", high)):
                 if not math.isfinite(v):
                     raise ValueError(f"{self.id}: {name} is not finite ({v})")

@@ -28,6 +28,22 @@ DATE_MIN, DATE_MAX = _dt.date(1990, 1, 1), _dt.date(2100, 12, 31)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+#: A parameter value as text: ASCII digits, a decimal point, an exponent; underscores only between
+#: groups of three digits (``100_000``). No decimal comma, no Unicode digits (``٣``), no hex.
+NUMBER_TEXT = re.compile(r"^[+-]?(?:\d{1,3}(?:_\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?$|^[+-]?\.\d+(?:[eE][+-]?\d+)?$", re.ASCII)
+
+#: A non-zero value smaller than this (in the parameter's own unit: a millionth of a fraction, of a
+#: USD/kg, of a tonne) is below anything the data resolves; it only produces overflow or
+#: 300-digit results (``5e-324`` is a subnormal double), so it is rejected.
+SMALLEST_NONZERO = 1e-6
+
+#: More significant digits than this are more than any input of the book is known to (the data
+#: has at most 4 to 6); a double carries 15 to 17, so a longer value is noise, not precision.
+SIGNIFICANT_DIGITS_MAX = 12
+
+#: Values are echoed in error messages cut to this many characters.
+ECHO_MAX = 40
+
 
 class ParameterError(ValueError):
     """A parameter or function argument outside what is allowed. The message is one line."""
@@ -43,7 +59,7 @@ def _fmt(value: Any) -> str:
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()
     if isinstance(value, str):
-        return value
+        return value if len(value) <= ECHO_MAX else f"{value[:ECHO_MAX]}… ({len(value)} characters)"
     if isinstance(value, (float, np.floating)):
         value = float(value)
         if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
@@ -114,7 +130,7 @@ def check_number(name: str, value: Any, minimum: float | None = None, maximum: f
         bad |= arr > maximum
     if np.any(bad):
         raise _fail(name, _first_bad(arr, bad), allowed)
-    return _return(value, arr)
+    return _return(value, arr + 0.0)  # + 0.0 turns -0.0 into 0.0: no "-0.00" is ever printed
 
 
 def check_money(name: str, value: Any, *, positive: bool = False):

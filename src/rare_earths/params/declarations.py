@@ -16,8 +16,8 @@ from typing import Any
 
 from rare_earths import CHAPTERS
 from rare_earths.params.checks import (
-    DATE_MAX, DATE_MIN, FRACTION_MAX, FRACTION_MIN, ParameterError, _fail, check_choice, check_date, check_int,
-    check_number, plain,
+    DATE_MAX, DATE_MIN, ECHO_MAX, FRACTION_MAX, FRACTION_MIN, NUMBER_TEXT, SIGNIFICANT_DIGITS_MAX, SMALLEST_NONZERO,
+    ParameterError, _fail, check_choice, check_date, check_int, check_number, plain,
 )
 
 #: What ``committed_scope`` may be; see :mod:`rare_earths.analysis.rebuild` for the instrument groups.
@@ -134,6 +134,10 @@ class Parameter:
         """
         name = self.name
         if self.kind in ("fraction", "money", "money_positive", "quantity", "duration", "multiplier"):
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value != 0 \
+                    and abs(value) < SMALLEST_NONZERO:
+                raise _fail(name, value, f"too small to mean anything: must be 0 or at least {SMALLEST_NONZERO:g} "
+                                         f"in size (expected {self.allowed})")
             minimum = 0.0 if self.minimum is None else self.minimum
             return check_number(name, value, minimum, self.maximum, allowed="must be " + self.allowed,
                                 exclusive_minimum=self.kind == "money_positive")
@@ -153,21 +157,35 @@ class Parameter:
         raw = text.strip()
         if raw == "":
             raise ParameterError(f"{self.name}=: missing value (expected {self.allowed}{self._eg()})")
-        if self.type is float:
-            try:
-                value = float(raw.replace("_", ""))
-            except ValueError:
-                raise _fail(self.name, raw, f"not a number (expected {self.allowed})") from None
-        elif self.type is int:
-            try:
-                value = float(raw.replace("_", ""))
-            except ValueError:
-                raise _fail(self.name, raw, f"not a whole number (expected {self.allowed})") from None
+        if self.type in (float, int):
+            value = self._parse_number(raw)
         elif self.type is _dt.date:
             value = raw  # check_date parses and rejects 2025-02-30
         else:
             value = raw
         return self.check(value)
+
+    def _parse_number(self, raw: str) -> float:
+        """The text of a number, refused with the parameter's name and range unless it is plain."""
+        whole = self.type is int
+        expected = f"expected {self.allowed}"
+        if len(raw) > ECHO_MAX:
+            raise _fail(self.name, raw, f"too long for a number (expected {self.allowed})")
+        if raw.strip("+-").lower() in ("nan", "inf", "infinity"):
+            return float(raw)  # a number, but not a finite one: the range check says so
+        if not NUMBER_TEXT.match(raw):
+            what = "not a whole number" if whole else "not a number"
+            if "," in raw:
+                what += " (a decimal comma? write 1.5, with no thousands separator)"
+            raise _fail(self.name, raw, f"{what} ({expected})")
+        value = float(raw.replace("_", ""))
+        if value != 0 and abs(value) < SMALLEST_NONZERO:
+            raise _fail(self.name, raw, f"too small to mean anything: must be 0 or at least {SMALLEST_NONZERO:g} "
+                                        f"in size ({expected})")
+        mantissa = raw.replace("_", "").lstrip("+-").split("e")[0].split("E")[0].replace(".", "").lstrip("0")
+        if len(mantissa.rstrip("0") if "." in raw else mantissa) > SIGNIFICANT_DIGITS_MAX:
+            raise _fail(self.name, raw, f"more than {SIGNIFICANT_DIGITS_MAX} significant digits ({expected})")
+        return value
 
     def _eg(self) -> str:
         return f", e.g. {self.name}={self.example}" if self.example else ""
@@ -175,6 +193,20 @@ class Parameter:
     def resolve_default(self) -> Any:
         value = self.default() if callable(self.default) else self.default
         return self.check(value)
+
+    @property
+    def stated_description(self) -> str:
+        """The description with the figures it quotes filled in from the data (``{prices:ROW}``)."""
+        from rare_earths.data.references import expand_data_references
+
+        return expand_data_references(self.description)
+
+    @property
+    def stated_basis(self) -> str:
+        """Where the default comes from, with its figures filled in from the data."""
+        from rare_earths.data.references import expand_data_references
+
+        return expand_data_references(self.basis)
 
     def as_dict(self) -> dict:
         default = self.default if not callable(self.default) else None
@@ -186,8 +218,8 @@ class Parameter:
             "default_from_data": callable(self.default),
             "unit": self.unit,
             "allowed": self.allowed,
-            "description": self.description,
-            "basis": self.basis,
+            "description": self.stated_description,
+            "basis": self.stated_basis,
             "sources": list(self.sources),
             "chapters": list(self.chapters),
         }
@@ -236,7 +268,7 @@ _DECLARATIONS = (
     Parameter(
         "china_cost_usd_per_kg", float, "money", lambda: usgs_ndpr_average_price(2024), "USD/kg NdPr oxide",
         "ASSUMPTION, not a fact: China's unit cost of producing separated NdPr oxide. No authority "
-        "publishes one. The default is the USGS 2024 average NdPr oxide price (USD 55/kg), taken as a "
+        "publishes one. The default is the USGS 2024 average NdPr oxide price (USD {prices:usgs_ndpr_oxide_2024}/kg), taken as a "
         "ceiling on Chinese cost: 2024 was the lowest annual average since 2020 and Chinese producers "
         "kept supplying at it. The true cost is probably lower; try lower values.",
         ("cost-gap", "methods"),
@@ -244,24 +276,24 @@ _DECLARATIONS = (
         sources=("usgs_mcs_2026_ree",), maximum=_MONEY_MAX, example="40",
     ),
     Parameter(
-        "floor_price_usd_per_kg", float, "money", dod_floor_price, "USD/kg NdPr oxide",
+        "floor_price_usd_per_kg", float, "money_positive", dod_floor_price, "USD/kg NdPr oxide",
         "The NdPr oxide price floor the US Department of Defense guarantees MP Materials for ten years.",
         ("cost-gap", "claims", "intro"),
-        basis="MP Materials press release and 8-K, 2025-07-10: USD 110/kg.",
+        basis="MP Materials press release and 8-K, 2025-07-10: USD {prices:dod_mp_ndpr_floor_2025}/kg.",
         sources=("mp_2025_07_10_dod",), maximum=_MONEY_MAX, example="110",
     ),
     Parameter(
-        "market_price_usd_per_kg", float, "money", lambda: usgs_ndpr_average_price(2024), "USD/kg NdPr oxide",
+        "market_price_usd_per_kg", float, "money_positive", lambda: usgs_ndpr_average_price(2024), "USD/kg NdPr oxide",
         "The NdPr oxide market price the floor is compared with. Default: the USGS 2024 annual average.",
         ("cost-gap",),
-        basis="USGS MCS 2026, NdPr oxide annual average price 2024 (Argus): USD 55/kg.",
+        basis="USGS MCS 2026, NdPr oxide annual average price 2024 (Argus): USD {prices:usgs_ndpr_oxide_2024}/kg.",
         sources=("usgs_mcs_2026_ree",), maximum=_MONEY_MAX, example="69",
     ),
     Parameter(
         "volume_t", float, "quantity", mp_ndpr_output_2024, "t/yr NdPr oxide",
         "Annual volume the cost gap and the floor top-up apply to. Default: MP Materials' 2024 NdPr oxide output.",
         ("cost-gap",),
-        basis="MP Materials full-year 2024 results (2025-02-20): 1,294 t NdPr oxide.",
+        basis="MP Materials full-year 2024 results (2025-02-20): {company_output:mp_2024_ndpr_oxide} t NdPr oxide.",
         sources=("mp_2024_results",), maximum=_VOLUME_MAX, example="10000",
     ),
     Parameter(

@@ -18,9 +18,9 @@ def get_parameter(name: str) -> Parameter:
 
 
 def _unknown(name: str) -> str:
-    close = difflib.get_close_matches(name, PARAMETERS, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, PARAMETERS, n=1, cutoff=0.6) if len(name) < 100 else []
     hint = f" (did you mean {close[0]}?)" if close else ""
-    return f"unknown parameter {name!r}{hint}; known parameters: {', '.join(PARAMETERS)}"
+    return f"unknown parameter {_short(name)!r}{hint}; known parameters: {', '.join(PARAMETERS)}"
 
 
 def chapter_parameters(chapter: str) -> list[Parameter]:
@@ -48,20 +48,31 @@ def parse_assignments(assignments: Iterable[str]) -> dict:
     """``["cost_gap_high=0.5", "as_of=2026-06-30"]`` -> ``{"cost_gap_high": 0.5, "as_of": date(2026, 6, 30)}``.
 
     Rejects text without ``=``, unknown names (suggesting the closest), missing or malformed
-    values, out-of-range values and broken cross-parameter rules (``cost_gap_low <= cost_gap_high``,
-    checked against the defaults of the parameters not given). A name given twice keeps the last.
+    values, out-of-range values, a name given twice (which value was meant?) and broken
+    cross-parameter rules (``cost_gap_low <= cost_gap_high``, checked against the defaults of the
+    parameters not given).
     """
     out: dict[str, Any] = {}
     for text in assignments:
         if "=" not in text:
-            raise ParameterError(f"{text!r}: expected NAME=VALUE (e.g. cost_gap_high=0.5)")
+            raise ParameterError(f"{_short(text)!r}: expected NAME=VALUE (e.g. cost_gap_high=0.5)")
         name, _, value = text.partition("=")
         name = name.strip()
         if not name:
-            raise ParameterError(f"{text!r}: missing parameter name before '='")
-        out[name] = get_parameter(name).parse(value)
+            raise ParameterError(f"{_short(text)!r}: missing parameter name before '='")
+        parameter = get_parameter(name)
+        if name in out:
+            raise ParameterError(f"{name} is given twice ({name}={_short(value)} after {name}={plain(out[name])}): "
+                                 "give each parameter once")
+        out[name] = parameter.parse(value)
     _check_cross_with_defaults(out)
     return out
+
+
+def _short(text: str) -> str:
+    from rare_earths.params.checks import _fmt
+
+    return _fmt(text.strip())
 
 
 def _check_cross_with_defaults(given: dict) -> None:
