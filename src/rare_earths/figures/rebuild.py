@@ -144,7 +144,7 @@ def money_by_instrument(params: dict) -> charts.Figure:
         x=alt.X("counted_usd_bn:Q", title=x_title), y=alt.value(0),
         text=alt.value(f"counted ({SCOPE_LABELS[scope]}): {counted:.2f}"),
     )
-    chart = alt.layer(bars, text, rule, rule_label, data=data).properties(width=300, height=230)
+    chart = alt.layer(bars, text, rule, rule_label, data=data).properties(width=240, height=230)  # room for the worded bounds
     as_of = params["as_of"]
     total = float(data.loc[data["kind"] == "total", "amount_usd_bn"].iloc[0])
     parts = "; ".join(f"{GROUP_LABELS[g].split(' (')[0].split(':')[0].lower()} {a:.2f}"
