@@ -185,7 +185,9 @@ def test_run_page_says_it_is_a_scenario_and_marks_what_moved(run_folder):
     defaults = {name: PARAMETERS[name].resolve_default() for name in ("cost_gap_high",)}
     assert f"<code>cost_gap_high</code> = {record['parameters']['cost_gap_high']:g} " \
            f"<span class=\"rr-published\">(published: {defaults['cost_gap_high']:g})</span>" in page
-    assert f"(published: {published.display()})" in page  # China's cost moved: marked
+    # China's cost moved: the sentence that states it says it was set for this run, with the default
+    assert f"(set for this run; the default is {published.display()} USD/kg" in page
+    assert "(published: " in page.split("Parameters that differ", 1)[1]  # moved numbers are marked
     # The figure's title follows the gap in use, not the seed's band.
     low, high = record["parameters"]["cost_gap_low"], record["parameters"]["cost_gap_high"]
     assert f"US separation cost implied by a {low * 100:g}–{high * 100:g} % gap" in page

@@ -51,7 +51,7 @@ def test_whole_data_folder_is_used_as_it_is():
     (lambda r: {**r, "colour": "red"}, ":1: column 'colour': column is not in the schema of prices"),
     (lambda r: {**r, "source_id": "nobody"}, ":2: column 'source_id': 'nobody' is not a source_id in sources.csv"),
     (lambda r: {**r, "kind": "guess"}, ":2: column 'kind': "),
-    (lambda r: {**r, "date": "2026-02-30"}, ":2: column 'date': not a valid date (YYYY-MM-DD)"),
+    (lambda r: {**r, "date": "2026-02-30"}, ":2: column 'date': not a valid date (YYYY-MM-DD"),
 ])
 def test_bad_overlay_rows_name_the_overlay_file_line_and_column(tmp_path, monkeypatch, edit, where):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
