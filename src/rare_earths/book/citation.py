@@ -47,17 +47,20 @@ def year_suffixes(sources: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def bibtex_entry(row: pd.Series) -> str:
+def bibtex_entry(row: pd.Series, year_suffix: str = "") -> str:
     """One BibTeX entry for a ``sources`` row (key = source_id).
 
-    ``year`` is the year of publication, never with a disambiguation letter: the key tells two
-    entries of one producer and year apart."""
+    ``year`` is the year of publication; the entries ``rare-earths cite`` prints never carry a
+    disambiguation letter (the key tells two entries of one producer and year apart). Only the
+    book's own ``references.bib`` passes ``year_suffix`` (:func:`year_suffixes`), because Sphinx's
+    author-year labels and in-text citations are made from the year field: without it two
+    sources of one producer and year would print the same label."""
     date = row["date_published"]
     kind = "techreport" if row["bibtex_type"] == "techreport" else "misc"
     fields: list[tuple[str, str]] = [
         ("author", "{" + _bib_escape(row["producer"]) + "}"),
         ("title", "{" + _bib_escape(row["title"]) + "}"),  # braces keep the capitalisation
-        ("year", f"{date.year}"),
+        ("year", f"{date.year}{year_suffix}"),
     ]
     if row["date_precision"] != "year":
         fields.append(("month", _MONTHS[date.month - 1]))
@@ -84,7 +87,8 @@ def bibtex_file(data: str | os.PathLike | None = None) -> str:
     """The whole ``references.bib`` text, one entry per source, sorted by id for stable diffs."""
     sources = load_table("sources", data).sort_values("source_id")
     header = "% Generated from data/sources.csv by scripts/generate.py: edit the CSV, not this file.\n\n"
-    return header + "\n".join(bibtex_entry(row) for _, row in sources.iterrows())
+    suffixes = year_suffixes(sources)
+    return header + "\n".join(bibtex_entry(row, suffixes.get(row["source_id"], "")) for _, row in sources.iterrows())
 
 
 def _source_row(source_id: str, data=None) -> pd.Series:
