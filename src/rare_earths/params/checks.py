@@ -112,7 +112,7 @@ def check_number(name: str, value: Any, minimum: float | None = None, maximum: f
         v = float(value)
         if math.isfinite(v) and (minimum is None or (v > minimum if exclusive_minimum else v >= minimum)) \
                 and (maximum is None or v <= maximum):
-            return v
+            return v + 0.0  # + 0.0 turns -0.0 into 0.0, as below
     if allowed is None:
         if minimum is not None and maximum is not None:
             allowed = f"must be a finite number between {minimum:g} and {maximum:g}"
