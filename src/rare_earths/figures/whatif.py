@@ -66,7 +66,7 @@ VIEWS: dict[str, View] = {
 }
 
 #: Row height of the numbers table (px).
-ROW = 21
+ROW = 34  # two lines a number: its label, then value, unit and id
 
 
 def value_text(record: Mapping) -> str:
@@ -212,7 +212,7 @@ def whatif_view(chapter: str, params: Mapping) -> WhatIf:
     view = VIEWS[chapter]
     rows, numbers, axes = grid_rows(view, params)
     count = len(view.numbers)
-    width = 620
+    width = 280  # fits a phone's column (the book's charts keep within 358 px at 390 px wide)
     keep = _filter(axes)
     table_base = {
         "data": {"name": "grid"},
@@ -228,12 +228,12 @@ def whatif_view(chapter: str, params: Mapping) -> WhatIf:
 
     table = {
         **table_base, "width": width, "height": ROW * count,
-        "layer": [text_layer("whatif_label", "label", 0, limit=330, fontSize=12),
-                  text_layer("whatif_value", "t", 340, fontWeight="bold", fontSize=12),
-                  text_layer("whatif_unit", "unit", 500, fontSize=11, color="#555555"),
-                  text_layer("whatif_id", "id", 0, dy=9, fontSize=9, color="#777777", limit=330)],
-        "title": {"text": view.title, "subtitle": "Move the controls below: each figure is the registry's, "
-                                                  "computed in advance"},
+        "layer": [text_layer("whatif_label", "label", 0, limit=width, fontSize=12, dy=-8),
+                  text_layer("whatif_value", "t", 0, fontWeight="bold", fontSize=12, dy=8),
+                  text_layer("whatif_unit", "unit", 90, fontSize=11, color="#555555", dy=8, limit=80),
+                  text_layer("whatif_id", "id", 175, dy=8, fontSize=10, color="#666666", limit=width - 175)],
+        "title": {"text": view.title, "limit": width, "subtitle": ["Move the controls below: each figure is",
+                                                                   "the registry's, computed in advance"]},
     }
     message = {
         "data": {"name": "grid"}, "width": width, "height": ROW,
@@ -249,7 +249,7 @@ def whatif_view(chapter: str, params: Mapping) -> WhatIf:
     along = {"filter": f"{_filter(axes, skip=x_name)} && datum.n == {chart_num['n']}"}
     chart = {
         "data": {"name": "grid"}, "width": width - 60, "height": 200,
-        "title": {"text": f"{chart_num['label']}, against {x_name}", "fontSize": 13},
+        "title": {"text": f"{chart_num['label']}, against {x_name}", "fontSize": 13, "limit": width},
         "layer": [
             {"transform": [along], "mark": {"type": "line", "point": True},
              "encoding": {"x": {"field": x_name, "type": "quantitative", "title": x_title, "scale": {"zero": False}},
@@ -317,6 +317,8 @@ _SCRIPT = r"""(function () {
   }
   window.vegaEmbed(el, spec, meta.embed).then(function (result) {
     var view = result.view;
+    var svg = el.querySelector("svg");  // the drawn chart carries the view's accessible name
+    if (svg) { svg.setAttribute("role", "img"); svg.setAttribute("aria-label", el.getAttribute("aria-label") || ""); }
     function sync() {
       var changed = [];
       meta.controls.forEach(function (c) {
