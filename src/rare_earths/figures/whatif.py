@@ -66,7 +66,7 @@ VIEWS: dict[str, View] = {
 }
 
 #: Row height of the numbers table (px).
-ROW = 34  # two lines a number: its label, then value, unit and id
+ROW = 46  # three lines a number: its label; value and unit; its id
 
 
 def value_text(record: Mapping) -> str:
@@ -228,10 +228,10 @@ def whatif_view(chapter: str, params: Mapping) -> WhatIf:
 
     table = {
         **table_base, "width": width, "height": ROW * count,
-        "layer": [text_layer("whatif_label", "label", 0, limit=width, fontSize=12, dy=-8),
-                  text_layer("whatif_value", "t", 0, fontWeight="bold", fontSize=12, dy=8),
-                  text_layer("whatif_unit", "unit", 90, fontSize=11, color="#555555", dy=8, limit=80),
-                  text_layer("whatif_id", "id", 175, dy=8, fontSize=10, color="#666666", limit=width - 175)],
+        "layer": [text_layer("whatif_label", "label", 0, limit=width, fontSize=12, dy=-14),
+                  text_layer("whatif_value", "t", 0, fontWeight="bold", fontSize=12, dy=1),
+                  text_layer("whatif_unit", "unit", 120, fontSize=11, color="#555555", dy=1, limit=width - 120),
+                  text_layer("whatif_id", "id", 0, dy=15, fontSize=10, color="#666666", limit=width)],
         "title": {"text": view.title, "limit": width, "subtitle": ["Move the controls below: each figure is",
                                                                    "the registry's, computed in advance"]},
     }
