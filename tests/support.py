@@ -63,3 +63,17 @@ def build_book(out: Path, epoch: str) -> Path:
     assert result.returncode == 0, f"strict build failed:\n{log[-6000:]}"
     assert not re.search(r"WARNING:", log), f"build printed warnings:\n{log[-6000:]}"
     return out / "_build" / "html"
+
+
+def scratch_book(tmp_path: Path) -> Path:
+    """A scratch book folder with the real _config.yml, references.bib, _ext/ and data/ (the
+    chapters, intro and _toc.yml are the test's own)."""
+    import shutil
+
+    book = tmp_path / "book"
+    book.mkdir()
+    for name in ("_config.yml", "references.bib"):
+        shutil.copy2(ROOT / name, book / name)
+    shutil.copytree(ROOT / "_ext", book / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "data", book / "data")
+    return book

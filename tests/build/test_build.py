@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from support import ROOT
+from support import ROOT, scratch_book
 
 PRICES = "chapters/prices.ipynb"
 CLAIMS = "chapters/claims.ipynb"
@@ -47,12 +47,7 @@ def _write(nb: nbformat.NotebookNode, path: Path) -> None:
 @pytest.fixture
 def book(tmp_path: Path) -> Path:
     """A scratch book: the real _config.yml, _ext/ and data, three tiny chapters of our own."""
-    book = tmp_path / "book"
-    book.mkdir()
-    for name in ("_config.yml", "references.bib"):
-        shutil.copy2(ROOT / name, book / name)
-    shutil.copytree(ROOT / "_ext", book / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "data", book / "data")
+    book = scratch_book(tmp_path)
     (book / "intro.md").write_text("# Scratch book\n\nThree small chapters.\n", encoding="utf-8")
     (book / "_toc.yml").write_text(
         "format: jb-book\nroot: intro\nchapters:\n"

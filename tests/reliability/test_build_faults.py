@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from support import ROOT, read_rows, write_rows
+from support import ROOT, read_rows, scratch_book, write_rows
 
 ONE, TWO = "chapters/one.ipynb", "chapters/two.ipynb"
 
@@ -62,12 +62,7 @@ def _notebook(title: str, code: str) -> nbformat.NotebookNode:
 
 @pytest.fixture
 def book(tmp_path: Path) -> Path:
-    book = tmp_path / "book"
-    book.mkdir()
-    for name in ("_config.yml", "references.bib"):
-        shutil.copy2(ROOT / name, book / name)
-    shutil.copytree(ROOT / "_ext", book / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "data", book / "data")
+    book = scratch_book(tmp_path)
     (book / "intro.md").write_text("# Tiny book\n\nTwo chapters.\n", encoding="utf-8")
     (book / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapters/one\n"
                                    "  - file: chapters/two\n", encoding="utf-8")
