@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -217,6 +218,25 @@ def cumulative_by_date(commitments: pd.DataFrame, as_of, scope: str = "all") -> 
 
 
 @dataclass(frozen=True)
+class CountedMoney:
+    """The money counted at one date under one scope: its sum (USD bn) and the first counted
+    announcement's date (None when nothing is counted)."""
+
+    committed_usd_bn: float
+    first_date: _dt.date | None
+
+
+def counted_money(commitments: pd.DataFrame, as_of, scope: str = "all") -> CountedMoney:
+    """What :func:`rebuild_summary` needs of the commitments: it depends on ``as_of`` and ``scope``
+    only, so a caller computing many rebuild estimates at one date (a sweep, the what-if grid)
+    computes it once per scope and passes it in."""
+    frame = counted_commitments(commitments, as_of, scope)
+    counted = frame[frame["counted"]]
+    first = None if counted.empty else counted["announced_date"].min().date()
+    return CountedMoney(float(counted["amount_usd_bn"].sum()), first)
+
+
+@dataclass(frozen=True)
 class Rebuild:
     """The rebuild arithmetic at one date under one scope (USD bn, percent, years)."""
 
@@ -236,23 +256,24 @@ class Rebuild:
 
 
 def rebuild_summary(commitments: pd.DataFrame, as_of, scope: str = "all", rebuild_total_usd_bn: float = 200.0,
-                    rebuild_years: float = 15) -> Rebuild:
+                    rebuild_years: float = 15, money: CountedMoney | None = None) -> Rebuild:
     """Annual need, committed money, coverage, observed pace and years to reach the estimate.
 
     Where no money is counted, or as_of is the first announcement day, the pace is undefined:
     ``pace_usd_bn_per_year`` and the years are None and ``status`` says why (never NaN).
+    ``money``: :func:`counted_money` at ``as_of`` and ``scope``, when the caller has it already.
     """
     day = check_date("as_of", as_of)
     total = check_money("rebuild_total_usd_bn", rebuild_total_usd_bn, positive=True)
     years = check_years("rebuild_years", rebuild_years)
-    frame = counted_commitments(commitments, day, scope)
-    counted = frame[frame["counted"]]
-    committed = float(counted["amount_usd_bn"].sum())
+    check_choice("committed_scope", scope, COMMITTED_SCOPES)
+    if money is None:
+        money = counted_money(commitments, day, scope)
+    committed, first = money.committed_usd_bn, money.first_date
     need = annual_need_usd_bn(total, years)
     cover = coverage_pct(committed, total)
-    if counted.empty:
+    if first is None:
         return Rebuild(day, scope, total, years, need, committed, cover, None, 0.0, None, None, None, "no_commitments")
-    first = counted["announced_date"].min().date()
     elapsed = (day - first).days / DAYS_PER_YEAR
     if elapsed <= 0 or committed <= 0:
         return Rebuild(day, scope, total, years, need, committed, cover, first, max(elapsed, 0.0), None, None, None,
@@ -292,15 +313,18 @@ class RebuildFigures:
 
 
 def rebuild_figures(commitments: pd.DataFrame, as_of, scope: str, rebuild_total_usd_bn: float,
-                    rebuild_years: float) -> RebuildFigures:
+                    rebuild_years: float, money: Callable[[str], CountedMoney] | None = None) -> RebuildFigures:
     """:func:`rebuild_summary` under the chosen scope, firm only and everything, and what follows.
 
     ``months_of_need = committed / annual_need * 12``; ``firm_share = firm / all announced * 100``;
     ``need_to_date = annual_need * years elapsed``; ``need_to_pace = annual_need / pace``.
+    ``money``: ``scope -> counted_money(commitments, as_of, scope)``, for a caller that keeps them.
     """
-    chosen = rebuild_summary(commitments, as_of, scope, rebuild_total_usd_bn, rebuild_years)
-    firm = rebuild_summary(commitments, as_of, "firm", rebuild_total_usd_bn, rebuild_years)
-    every = rebuild_summary(commitments, as_of, "all", rebuild_total_usd_bn, rebuild_years)
+    def summary(sc: str) -> Rebuild:
+        return rebuild_summary(commitments, as_of, sc, rebuild_total_usd_bn, rebuild_years,
+                               money=None if money is None else money(sc))
+
+    chosen, firm, every = summary(scope), summary("firm"), summary("all")
     low = min(firm.committed_usd_bn, chosen.committed_usd_bn)
     high = max(every.committed_usd_bn, chosen.committed_usd_bn)
     need = chosen.annual_need_usd_bn

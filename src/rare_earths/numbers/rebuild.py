@@ -24,20 +24,32 @@ def _with_seed(sources) -> tuple[str, ...]:
     return tuple(sorted(set(sources) | {SEED}))
 
 
-def build(ctx: Context) -> list[KeyNumber]:
-    p = ctx.params
-    commitments = ctx.table("commitments")
-    total, years, scope, as_of = p["rebuild_total_usd_bn"], p["rebuild_years"], p["committed_scope"], p["as_of"]
-    f = rb.rebuild_figures(commitments, as_of, scope, total, years)
-    s = f.chosen
-    counted = rb.counted_commitments(commitments, as_of, scope)
-    money_sources = tuple(sorted(set(counted.loc[counted["counted"], "source_id"]))) or (SEED,)
-    all_sources = tuple(sorted(set(commitments["source_id"])))
-    day = f"{as_of:%Y-%m-%d}"
+def _possible_double_count(commitments, as_of, all_sources) -> tuple[float, tuple[str, ...]]:
+    """The possible double count at ``as_of`` (USD bn) and the sources of the companies concerned."""
     overlap_usd_bn, overlap_ids = rb.possible_double_count_usd_bn(commitments, as_of)
     overlap_companies = {rb.company_of(r) for r in commitments.loc[commitments["commitment_id"].isin(overlap_ids), "recipient"]}
     overlap_sources = tuple(sorted(set(commitments.loc[commitments["recipient"].map(rb.company_of).isin(overlap_companies),
                                                        "source_id"]))) or all_sources
+    return overlap_usd_bn, overlap_sources
+
+
+def build(ctx: Context) -> list[KeyNumber]:
+    p = ctx.params
+    commitments = ctx.table("commitments")
+    total, years, scope, as_of = p["rebuild_total_usd_bn"], p["rebuild_years"], p["committed_scope"], p["as_of"]
+    # What the commitments give depends on as_of and the scope only: computed once per store for
+    # every rebuild estimate and time a sweep or the what-if grid asks for.
+    def money(sc: str) -> rb.CountedMoney:
+        return ctx.derived(("rebuild.money", as_of, sc), lambda: rb.counted_money(commitments, as_of, sc))
+
+    f = rb.rebuild_figures(commitments, as_of, scope, total, years, money=money)
+    s = f.chosen
+    counted = ctx.derived(("rebuild.counted", as_of, scope), lambda: rb.counted_commitments(commitments, as_of, scope))
+    money_sources = tuple(sorted(set(counted.loc[counted["counted"], "source_id"]))) or (SEED,)
+    all_sources = tuple(sorted(set(commitments["source_id"])))
+    day = f"{as_of:%Y-%m-%d}"
+    overlap_usd_bn, overlap_sources = ctx.derived(("rebuild.overlap", as_of),
+                                                  lambda: _possible_double_count(commitments, as_of, all_sources))
     out = [
         KeyNumber("rebuild.annual_need_usd_bn", s.annual_need_usd_bn, "USD bn/yr",
                   "Annual investment the seed's rebuild estimate implies", f"rebuild_total / rebuild_years = {total:g} / {years:g}",
@@ -56,7 +68,7 @@ def build(ctx: Context) -> list[KeyNumber]:
                   _with_seed(money_sources), SCOPE + ("rebuild_total_usd_bn",),
                   low=f.coverage_low_pct, high=f.coverage_high_pct, chapters=("rebuild", "intro"), decimals=1),
     ]
-    groups = rb.by_instrument(commitments, as_of).set_index("group")
+    groups = ctx.derived(("rebuild.by_instrument", as_of), lambda: rb.by_instrument(commitments, as_of)).set_index("group")
     for group, label in GROUP_LABELS:
         out.append(KeyNumber(
             f"rebuild.{group}_usd_bn", float(groups.loc[group, "amount_usd_bn"]), "USD bn",
