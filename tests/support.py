@@ -77,3 +77,14 @@ def scratch_book(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "_ext", book / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "data", book / "data")
     return book
+
+
+def validation_lines(folder) -> list[str]:
+    """The lines `rare-earths validate --data FOLDER` prints for broken data (``str`` of each problem
+    :func:`rare_earths.data.checks.validate_dataset` returns), computed in this process; fails when
+    the data is accepted."""
+    from rare_earths.data.checks import validate_dataset
+
+    lines = [str(p) for p in validate_dataset(folder)]
+    assert lines, "validate accepted broken data"
+    return lines

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from support import assert_problem_named, read_rows, write_rows
+from support import assert_problem_named, read_rows, validation_lines, write_rows
 from rare_earths.data.checks import validate_dataset
 from rare_earths.data.schema import TABLES
 
@@ -22,10 +22,7 @@ def test_shipped_data_is_valid():
     assert problems == [], "\n".join(map(str, problems))
 
 
-def _validate(folder) -> list[str]:
-    lines = [str(p) for p in validate_dataset(folder)]
-    assert lines, "validate accepted broken data"
-    return lines
+_validate = validation_lines
 
 
 def test_per_table_problems_are_reported_with_the_cross_table_ones(data_copy):

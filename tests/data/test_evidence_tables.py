@@ -14,8 +14,7 @@ import re
 
 import pytest
 
-from support import DATA, read_rows, run_cli, write_rows
-from rare_earths.data.checks import validate_dataset
+from support import DATA, read_rows, run_cli, validation_lines, write_rows
 from rare_earths.data.evidence import EVIDENCE_TABLES
 from rare_earths.data.load import load_table
 from rare_earths.data.schema import TABLES
@@ -23,10 +22,7 @@ from rare_earths.data.schema import TABLES
 NAMES = [t.name for t in EVIDENCE_TABLES]
 
 
-def _validate(folder):
-    lines = [str(p) for p in validate_dataset(folder)]
-    assert lines, "validate accepted broken data"
-    return lines
+_validate = validation_lines
 
 
 def _assert_named(lines, file, column, line=None, text=None):

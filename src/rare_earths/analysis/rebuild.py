@@ -226,11 +226,10 @@ class CountedMoney:
     first_date: _dt.date | None
 
 
-def counted_money(commitments: pd.DataFrame, as_of, scope: str = "all") -> CountedMoney:
-    """What :func:`rebuild_summary` needs of the commitments: it depends on ``as_of`` and ``scope``
-    only, so a caller computing many rebuild estimates at one date (a sweep, the what-if grid)
-    computes it once per scope and passes it in."""
-    frame = counted_commitments(commitments, as_of, scope)
+def counted_money(frame: pd.DataFrame) -> CountedMoney:
+    """What :func:`rebuild_summary` needs of :func:`counted_commitments`' frame. It depends on
+    ``as_of`` and ``scope`` only, so a caller computing many rebuild estimates at one date (a
+    sweep, the what-if grid) computes it once per scope and passes it in."""
     counted = frame[frame["counted"]]
     first = None if counted.empty else counted["announced_date"].min().date()
     return CountedMoney(float(counted["amount_usd_bn"].sum()), first)
@@ -268,7 +267,7 @@ def rebuild_summary(commitments: pd.DataFrame, as_of, scope: str = "all", rebuil
     years = check_years("rebuild_years", rebuild_years)
     check_choice("committed_scope", scope, COMMITTED_SCOPES)
     if money is None:
-        money = counted_money(commitments, day, scope)
+        money = counted_money(counted_commitments(commitments, day, scope))
     committed, first = money.committed_usd_bn, money.first_date
     need = annual_need_usd_bn(total, years)
     cover = coverage_pct(committed, total)
@@ -318,7 +317,8 @@ def rebuild_figures(commitments: pd.DataFrame, as_of, scope: str, rebuild_total_
 
     ``months_of_need = committed / annual_need * 12``; ``firm_share = firm / all announced * 100``;
     ``need_to_date = annual_need * years elapsed``; ``need_to_pace = annual_need / pace``.
-    ``money``: ``scope -> counted_money(commitments, as_of, scope)``, for a caller that keeps them.
+    ``money``: ``scope -> counted_money(counted_commitments(commitments, as_of, scope))``, for a
+    caller that keeps them.
     """
     def summary(sc: str) -> Rebuild:
         return rebuild_summary(commitments, as_of, sc, rebuild_total_usd_bn, rebuild_years,

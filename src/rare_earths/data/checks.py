@@ -254,7 +254,7 @@ def validate_dataset(data: str | os.PathLike | None = None, tables=None, reuse_v
         # Cross-table rules need typed columns: skip a table whose file, header or types are broken.
         if not any(p.line in (None, 1) or p.message.startswith(_UNTYPED) for p in table_problems):
             frames[name] = frame
-            lines[TABLES[name].path] = [int(n) for n in frame.attrs.get("csv_lines", ())]
+            lines[TABLES[name].path] = list(frame.attrs.get("csv_lines", ()))
     cross: list[Problem] = []
     cross.extend(_check_foreign_keys(frames))
     if "usgs_country_supply" in frames:

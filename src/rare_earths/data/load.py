@@ -256,8 +256,8 @@ class RowLines(tuple):
     """Each row's first physical line in its CSV file, as a frame's ``attrs["csv_lines"]``.
 
     Immutable, so a deep copy is the object itself: pandas deep-copies ``attrs`` into every frame and
-    series derived from a table, and copying a list of ints element by element cost a third of
-    ``rare-earths validate``'s time. A tuple still compares by value, as pandas' ``concat`` and
+    series derived from a table, and copying a list of ints element by element made
+    ``rare-earths validate`` about 13 % slower (3.9 s against 3.4 s on the shipped data). A tuple still compares by value, as pandas' ``concat`` and
     ``merge`` do to decide which ``attrs`` the result keeps."""
 
     __slots__ = ()

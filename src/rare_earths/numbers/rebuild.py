@@ -39,12 +39,15 @@ def build(ctx: Context) -> list[KeyNumber]:
     total, years, scope, as_of = p["rebuild_total_usd_bn"], p["rebuild_years"], p["committed_scope"], p["as_of"]
     # What the commitments give depends on as_of and the scope only: computed once per store for
     # every rebuild estimate and time a sweep or the what-if grid asks for.
+    def counted_at(sc: str):
+        return ctx.derived(("rebuild.counted", as_of, sc), lambda: rb.counted_commitments(commitments, as_of, sc))
+
     def money(sc: str) -> rb.CountedMoney:
-        return ctx.derived(("rebuild.money", as_of, sc), lambda: rb.counted_money(commitments, as_of, sc))
+        return ctx.derived(("rebuild.money", as_of, sc), lambda: rb.counted_money(counted_at(sc)))
 
     f = rb.rebuild_figures(commitments, as_of, scope, total, years, money=money)
     s = f.chosen
-    counted = ctx.derived(("rebuild.counted", as_of, scope), lambda: rb.counted_commitments(commitments, as_of, scope))
+    counted = counted_at(scope)
     money_sources = tuple(sorted(set(counted.loc[counted["counted"], "source_id"]))) or (SEED,)
     all_sources = tuple(sorted(set(commitments["source_id"])))
     day = f"{as_of:%Y-%m-%d}"
