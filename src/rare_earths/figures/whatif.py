@@ -63,6 +63,25 @@ VIEWS: dict[str, View] = {
          "costs.floor_topup_usd_per_kg", "costs.floor_topup_usd_m_per_year"),
         "costs.us_cost_usd_per_kg", "cost_gap_high",
     ),
+    "rebuild": View(
+        "rebuild", "What if? The rebuild under your assumptions",
+        (Control("rebuild_total_usd_bn", "100:400:50", "Rebuild cost (USD bn) "),
+         Control("rebuild_years", "5:30:5", "Rebuild time (years) "),
+         Control("committed_scope", "firm,firm_conditional,public,all", "Money that counts "),
+         Control("demand_definition", "direct,embedded,us_allies", "US demand covered ")),
+        ("rebuild.annual_need_usd_bn", "rebuild.committed_usd_bn", "rebuild.coverage_pct",
+         "rebuild.years_to_reach_at_pace", "rebuild.need_to_pace_ratio", "buildout.total_usd_bn",
+         "buildout.seed_multiple", "buildout.chain_years"),
+        "rebuild.coverage_pct", "rebuild_total_usd_bn",
+    ),
+    "outlook": View(
+        "outlook", "What if? When the US could stand alone, under your assumptions",
+        (Control("delay_scale", "0:2:0.5", "Delays, times the past ones "),
+         Control("cancellation_rate", "0:0.4:0.1", "Share of projects never built ")),
+        ("outlook.first_year_magnet", "outlook.p_cover_magnet_2030", "outlook.p_cover_magnet_2035",
+         "outlook.self_sufficiency_magnet_2030", "outlook.self_sufficiency_metal_2030", "outlook.p_cover_all_2035"),
+        "outlook.p_cover_magnet_2030", "delay_scale",
+    ),
 }
 
 #: Row height of the numbers table (px).
@@ -89,8 +108,11 @@ def _axes(view: View, params: Mapping) -> dict[str, Axis]:
 
 
 def _regular(axis: Axis) -> bool:
+    """Whether a control can be a slider: numbers at one step (a list of choices is a select)."""
+    if not axis.numeric or len(axis.values) < 2:
+        return False
     steps = {round(b - a, 9) for a, b in zip(axis.values, axis.values[1:])}
-    return axis.numeric and len(steps) == 1
+    return len(steps) == 1
 
 
 @dataclass
@@ -137,7 +159,8 @@ def grid_rows(view: View, params: Mapping) -> tuple[list[dict], list[dict], dict
     """The grid the page filters: one row per number and point of the controls it depends on.
 
     Row fields: ``n`` (the number's index in the view), ``t`` (its text, as printed), ``y`` (its value),
-    and the value of each control it depends on; a point that cannot be computed (a broken
+    ``l`` (its label, only where it differs from the label at the chapter's values: a label that
+    names a parameter's value) and the value of each control it depends on; a point that cannot be computed (a broken
     cross-parameter rule) gives one row with ``n = -1`` and its message in ``t``.
     """
     from rare_earths.numbers.model import Store
@@ -159,6 +182,7 @@ def grid_rows(view: View, params: Mapping) -> tuple[list[dict], list[dict], dict
         deps = tuple(c for c in controls if c in used)
         groups.setdefault(deps, []).append(num.id)
     index = {id_: i for i, id_ in enumerate(view.numbers)}
+    labels = {n.id: n.label for n in base}
     rows: list[dict] = []
     for deps, ids in groups.items():
         if not deps:  # moves with no control: one row, everywhere
@@ -173,9 +197,24 @@ def grid_rows(view: View, params: Mapping) -> tuple[list[dict], list[dict], dict
                 continue
             for id_ in ids:
                 rec = result["numbers"][id_]
-                rows.append({"n": index[id_], "t": value_text(rec), "y": rec["value"], **where})
+                row = {"n": index[id_], "t": value_text(rec), "y": rec["value"], **where}
+                if rec["label"] != labels[id_]:  # a label that follows the parameters ("a 30–40% gap")
+                    row["l"] = rec["label"]
+                rows.append(row)
     numbers = [{"n": index[n.id], "id": n.id, "label": n.label, "unit": n.unit} for n in base]
     return rows, numbers, axes
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _lines(text: str, chars: int) -> list[str]:
+    """A title in lines of at most ``chars`` characters (Vega-Lite draws a list as lines, so a long
+    title is read whole at a phone's width rather than cut with an ellipsis)."""
+    import textwrap
+
+    return textwrap.wrap(text, chars)
 
 
 def _filter(axes: Mapping[str, Axis], skip: str | None = None) -> str:
@@ -192,6 +231,13 @@ def _filter(axes: Mapping[str, Axis], skip: str | None = None) -> str:
     return " && ".join(parts) or "true"
 
 
+def _option_label(option, default) -> str:
+    """A select's text for one option: a number to three significant digits (a default such as the
+    reference class's 2/13 reads "0.154"), "(default)" after the chapter's own value."""
+    text = format(option, ".3g") if isinstance(option, float) else str(option)
+    return text + (" (default)" if option == default else "")
+
+
 def _param(control: Control, axis: Axis, value) -> dict:
     param = get_parameter(control.name)
     if _regular(axis):
@@ -199,7 +245,8 @@ def _param(control: Control, axis: Axis, value) -> dict:
         bind = {"input": "range", "min": axis.values[0], "max": axis.values[-1], "step": step, "name": control.label}
         value = float(value) if param.type is float else int(value)
     else:
-        bind = {"input": "select", "options": [plain(v) for v in axis.values], "name": control.label}
+        bind = {"input": "select", "options": [plain(v) for v in axis.values], "name": control.label,
+                "labels": [_option_label(v, value) for v in axis.values]}
         if axis.numeric:
             value = float(value) if param.type is float else int(value)
     return {"name": control.name, "value": plain(value), "bind": bind}
@@ -217,7 +264,8 @@ def whatif_view(chapter: str, params: Mapping) -> WhatIf:
     table_base = {
         "data": {"name": "grid"},
         "transform": [{"filter": keep}, {"filter": "datum.n >= 0"},
-                      {"lookup": "n", "from": {"data": {"name": "numbers"}, "key": "n", "fields": ["id", "label", "unit"]}}],
+                      {"lookup": "n", "from": {"data": {"name": "numbers"}, "key": "n", "fields": ["id", "label", "unit"]}},
+                      {"calculate": "isValid(datum.l) ? datum.l : datum.label", "as": "label"}],
         "encoding": {"y": {"field": "n", "type": "ordinal", "axis": None, "sort": "ascending",
                            "scale": {"domain": list(range(count))}}},
     }
@@ -232,7 +280,7 @@ def whatif_view(chapter: str, params: Mapping) -> WhatIf:
                   text_layer("whatif_value", "t", 0, fontWeight="bold", fontSize=12, dy=1),
                   text_layer("whatif_unit", "unit", 120, fontSize=11, color="#555555", dy=1, limit=width - 120),
                   text_layer("whatif_id", "id", 0, dy=15, fontSize=10, color="#666666", limit=width)],
-        "title": {"text": view.title, "limit": width, "subtitle": ["Move the controls below: each figure is",
+        "title": {"text": _lines(view.title, 40), "limit": width, "subtitle": ["Move the controls below: each figure is",
                                                                    "the registry's, computed in advance"]},
     }
     message = {
@@ -244,12 +292,15 @@ def whatif_view(chapter: str, params: Mapping) -> WhatIf:
     chart_id, x_name = view.chart_number, view.chart_control
     x_axis = axes[x_name]
     chart_num = next(n for n in numbers if n["id"] == chart_id)
-    x_title = f"{x_name} ({get_parameter(x_name).unit or 'value'})"
-    y_title = f"{chart_id} ({chart_num['unit']})"
+    control = next(c for c in view.controls if c.name == x_name)
+    x_unit = get_parameter(x_name).unit
+    x_title = control.label.strip() + (f" ({x_unit})" if x_unit and x_unit not in control.label else "")
+    y_title = chart_num["unit"]  # the number's label is the chart's title
     along = {"filter": f"{_filter(axes, skip=x_name)} && datum.n == {chart_num['n']}"}
     chart = {
         "data": {"name": "grid"}, "width": width - 60, "height": 200,
-        "title": {"text": f"{chart_num['label']}, against {x_name}", "fontSize": 13, "limit": width},
+        "title": {"text": _lines(f"{chart_num['label']}, against {_lower_first(control.label.strip())}", 44), "fontSize": 13,
+                  "limit": width},
         "layer": [
             {"transform": [along], "mark": {"type": "line", "point": True},
              "encoding": {"x": {"field": x_name, "type": "quantitative", "title": x_title, "scale": {"zero": False}},

@@ -183,7 +183,7 @@ def grid(axes: Sequence[Axis]) -> list[dict]:
 def _record(num: KeyNumber) -> dict:
     """What a sweep keeps of a number at one point (plain values: cheap to send between processes)."""
     return {"value": num.value, "low": num.low, "high": num.high, "display": num.display(),
-            "range": num.display_range(), "status": num.status}
+            "range": num.display_range(), "status": num.status, "label": num.label}
 
 
 def compute_points(points: Sequence[Mapping], fixed: Mapping, ids: Sequence[str], domains: Sequence[str] | None,
