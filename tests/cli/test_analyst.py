@@ -134,6 +134,32 @@ def test_bad_overlay_is_one_line_naming_file_line_and_column(tmp_path):
     assert f"{overlay / 'prices.csv'}:2: column 'source_id': 'nobody' is not a source_id in sources.csv" in err, err
 
 
+def test_validate_checks_an_overlay_in_its_own_files(tmp_path):
+    good = _overlay(tmp_path / "good")
+    result = run_cli("validate", "--data", str(good), check=True)
+    assert result.stdout.strip() == (f"ok: overlay {good} (prices, sources) valid, merged over the shipped data: "
+                                     f"{len(TABLES)} tables valid")
+    report = json.loads(run_cli("validate", "--data", str(good), "--json", check=True).stdout)
+    assert report == {"valid": True, "problems": [], "overlay": str(good), "overlay_tables": ["prices", "sources"]}
+    # On its own, every problem of every table, each in the overlay's own file and line:
+    bad = _overlay(tmp_path / "bad", {**OWN_PRICE, "year": "20x6"})
+    _write(bad / "sources.csv", [{**OWN_SOURCE, "date_published": "2026-13-01"}])
+    result = run_cli("validate", "--data", str(bad))
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [str(bad / "prices.csv"), str(bad / "sources.csv")], lines
+    assert lines[0].startswith(f"{bad / 'prices.csv'}:2: column 'year':") and "20x6" in lines[0]
+    assert result.stderr.strip() == f"{len(lines)} problem(s) found."
+    # Merged: a source that is nowhere, named in the overlay's file (what `numbers --data` refuses too).
+    orphan = _overlay(tmp_path / "orphan", {**OWN_PRICE, "source_id": "nobody"})
+    result = run_cli("validate", "--data", str(orphan), "--json")
+    assert result.returncode == 1
+    problems = json.loads(result.stdout)["problems"]
+    assert {"file": str(orphan / "prices.csv"), "line": 2, "column": "source_id",
+            "message": "'nobody' is not a source_id in sources.csv"} in problems, problems
+    assert sorted(p.name for p in orphan.iterdir()) == ["prices.csv", "sources.csv"]  # only read
+
+
 def test_overlay_file_that_is_no_table_and_run_writes_nothing(tmp_path):
     overlay = tmp_path / "mine"
     overlay.mkdir()

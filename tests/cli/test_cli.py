@@ -65,10 +65,11 @@ def test_validate_broken_data_prints_one_line_per_problem_and_exits_1(data_copy)
         in report["problems"]
 
 
-def test_validate_missing_folder_exits_1_without_traceback(tmp_path):
+def test_validate_missing_folder_is_one_line_exit_2(tmp_path):
+    """A folder that is not there is bad input (as for every other --data), not 19 missing tables."""
     result = run_cli("validate", "--data", str(tmp_path / "nowhere"))
-    assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "claims.csv: file not found" in result.stdout
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == f"rare-earths validate: error: --data {tmp_path / 'nowhere'}: no such folder"
 
 
 # --- claims --------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from support import run_cli
+from support import DATA, run_cli
 from rare_earths import __version__
 from rare_earths.data.load import data_checked_to
 from rare_earths.numbers import compute_numbers
@@ -30,6 +30,60 @@ def _read_sweep_csv(path):
 
 def _registry(point: dict) -> dict:
     return {n.id: n for n in compute_numbers(point, domains=["costs"])}
+
+
+def _price_overlay(folder, usd_per_kg: str):
+    """An overlay that replaces the USGS 2024 NdPr price (by its key) with the analyst's own value."""
+    with (DATA / "prices.csv").open(encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        row = next(r for r in reader if r["price_id"] == "usgs_ndpr_oxide_2024")
+        header = reader.fieldnames
+    folder.mkdir()
+    with (folder / "prices.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header)
+        writer.writeheader()
+        writer.writerow({**row, "price_low_usd_per_kg": usd_per_kg, "price_high_usd_per_kg": usd_per_kg})
+    return folder
+
+
+def _numbers_cli(*args) -> dict:
+    return {n["id"]: n for n in json.loads(run_cli("numbers", "--json", *args, check=True).stdout)}
+
+
+PRICE_NUMBER = "costs.floor_multiple_of_2024_price"  # the floor over the 2024 price: moves with the overlay
+
+
+def test_sweep_on_the_analysts_own_data(tmp_path):
+    """`--data OVERLAY`: every point equals `rare-earths numbers --data OVERLAY -p ...`, differs from
+    the shipped data where the overlay's row counts, and sweep.json records the overlay and its hash."""
+    overlay = _price_overlay(tmp_path / "mine", "60")
+    before = sorted((p.name, p.read_bytes()) for p in overlay.iterdir())
+    result = run_cli("sweep", "-p", "cost_gap_high=0.4,0.5", "--numbers", f"{PRICE_NUMBER},costs.us_cost_usd_per_kg",
+                     "--data", str(overlay), "--out", str(tmp_path / "out"), "--json", "--quiet", check=True)
+    meta = json.loads(result.stdout)
+    assert meta["data"]["overlay"] == str(overlay) and meta["data"]["overlay_tables"] == ["prices"]
+    assert len(meta["data"]["overlay_sha256"]) == 64
+    shipped = _numbers_cli(PRICE_NUMBER)[PRICE_NUMBER]["value"]
+    for row in meta["rows"]:
+        own = _numbers_cli("--data", str(overlay), "-p", f"cost_gap_high={row['cost_gap_high']}")
+        assert row[PRICE_NUMBER] == own[PRICE_NUMBER]["value"] != shipped
+        assert row["costs.us_cost_usd_per_kg"] == own["costs.us_cost_usd_per_kg"]["value"]
+    assert sorted((p.name, p.read_bytes()) for p in overlay.iterdir()) == before  # the overlay is only read
+    # Without --out, another overlay's sweep goes to another folder (the default name includes the data).
+    from rare_earths.build.sweep import grid_hash
+
+    args = (["cost_gap_high=0.4,0.5"], [PRICE_NUMBER], None)
+    assert grid_hash(*args, {"folder": meta["data"]["folder"]}) != grid_hash(*args, {"folder": "/elsewhere"}) \
+        != grid_hash(*args)
+
+
+def test_sweep_refuses_a_bad_overlay_in_one_line_and_writes_nothing(tmp_path):
+    overlay = _price_overlay(tmp_path / "mine", "sixty")
+    result = run_cli("sweep", "-p", "cost_gap_high=0.4,0.5", "--data", str(overlay), "--out", str(tmp_path / "never"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith(f"rare-earths sweep: error: {overlay / 'prices.csv'}:2: column 'price_")
+    assert "'sixty'" in result.stderr
+    assert "\n" not in result.stderr.strip() and not (tmp_path / "never").exists()
 
 
 def test_two_parameter_sweep_matches_the_registry_and_reports_a_failing_point(tmp_path):
@@ -132,8 +186,12 @@ def test_sweep_on_a_dask_local_cluster(tmp_path):
 
 
 def test_page_sweep_runs_the_chapter_at_every_point_in_parallel(tmp_path):
+    """Two pages in parallel, on an overlay of the analyst's own 2024 price: each page's params.json
+    records the overlay, and its numbers are the overlay's."""
     out = tmp_path / "pages"
-    result = run_cli("sweep", "-p", "cost_gap_high=0.45:0.55:0.1", "--pages", "cost-gap", "--workers", "2", "--out", str(out))
+    overlay = _price_overlay(tmp_path / "mine", "60")
+    result = run_cli("sweep", "-p", "cost_gap_high=0.45:0.55:0.1", "--pages", "cost-gap", "--workers", "2", "--out", str(out),
+                     "--data", str(overlay))
     assert result.returncode == 0, result.stderr
     assert "pages (cost-gap)" in result.stderr  # the progress bar
     with (out / "pages.csv").open(encoding="utf-8") as fh:
@@ -142,9 +200,12 @@ def test_page_sweep_runs_the_chapter_at_every_point_in_parallel(tmp_path):
     for page in pages:
         params = json.loads((out / page["folder"] / "params.json").read_text(encoding="utf-8"))
         assert params["chapter"] == "cost-gap" and params["overrides"] == {"cost_gap_high": float(page["cost_gap_high"])}
+        assert params["data"]["overlay"] == str(overlay)
         html = (out / page["folder"] / "cost-gap.html").read_text(encoding="utf-8")
         expected = _registry({"cost_gap_high": float(page["cost_gap_high"])})["costs.us_extra_cost_usd_per_kg_high"]
         assert expected.display() in html
+        own = _numbers_cli("--data", str(overlay), PRICE_NUMBER)[PRICE_NUMBER]
+        assert own["display"] != _registry({})[PRICE_NUMBER].display() and own["display"] in html
     # The numbers of a page sweep default to the chapter's own that depend on the swept parameter.
     meta = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
     assert meta["numbers"] and all("cost-gap" in n["id"] or n["id"].startswith("costs.") for n in meta["numbers"])

@@ -73,8 +73,12 @@ def sweeps_root() -> Path:
         return Path.cwd() / "sweeps"
 
 
-def grid_hash(assignments: Sequence[str], ids: Sequence[str] | None, pages: str | None) -> str:
-    text = json.dumps({"p": list(assignments), "numbers": list(ids or ()), "pages": pages}, sort_keys=True)
+def grid_hash(assignments: Sequence[str], ids: Sequence[str] | None, pages: str | None, data: dict | None = None) -> str:
+    """The default folder's name: the grid, the numbers, the pages and (with ``--data``) the data."""
+    key = {"p": list(assignments), "numbers": list(ids or ()), "pages": pages}
+    if data is not None:  # two overlays must not share a folder (without --data the name is as before)
+        key["data"] = data
+    text = json.dumps(key, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
@@ -191,12 +195,13 @@ def check_workers(workers: int | None) -> None:
 # -- pages ------------------------------------------------------------------------------------------
 
 
-def run_page(chapter: str, assignments: list[str], out: str) -> dict:
-    """Execute ``chapter`` with ``assignments`` into ``out`` (the unit of work of a page sweep)."""
+def run_page(chapter: str, assignments: list[str], out: str, data: str | None = None) -> dict:
+    """Execute ``chapter`` with ``assignments`` into ``out`` (the unit of work of a page sweep);
+    ``data``: the ``--data`` folder as given (so each page's params.json records the overlay)."""
     from rare_earths.build.run import RunError, run_chapter
 
     try:
-        folder = run_chapter(chapter, assignments, out=out, quiet=True)
+        folder = run_chapter(chapter, assignments, out=out, quiet=True, data=data)
         return {"folder": str(folder), "error": None}
     except (RunError, ParameterError, OSError) as err:
         return {"folder": None, "error": str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__}
@@ -217,7 +222,7 @@ def check_pages(chapter: str, axes, fixed: dict) -> None:
     check_chapter_overrides(chapter, {**fixed, **{a.name: a.values[0] for a in axes}})
 
 
-def sweep_pages(chapter: str, sweep: NumberSweep, folder: Path, executor, progress) -> list[dict]:
+def sweep_pages(chapter: str, sweep: NumberSweep, folder: Path, executor, progress, data: str | None = None) -> list[dict]:
     from concurrent.futures import as_completed
 
     pages_dir = folder / "pages"
@@ -225,7 +230,7 @@ def sweep_pages(chapter: str, sweep: NumberSweep, folder: Path, executor, progre
     futures = {}
     for i, point in enumerate(sweep.points):
         out = pages_dir / f"{chapter}-{i + 1:04d}"
-        futures[executor.submit(run_page, chapter, _assignments(point, sweep.fixed), str(out))] = (i, point, out)
+        futures[executor.submit(run_page, chapter, _assignments(point, sweep.fixed), str(out), data)] = (i, point, out)
     records: list[dict | None] = [None] * len(futures)
     for future in as_completed(futures):
         i, point, out = futures[future]
@@ -242,8 +247,9 @@ def sweep_pages(chapter: str, sweep: NumberSweep, folder: Path, executor, progre
 # -- files ----------------------------------------------------------------------------------------
 
 
-def describe(sweep: NumberSweep, pages: str | None) -> dict:
-    """The sweep as data: tool, versions, data date, grid, fixed parameters, numbers (what sweep.json holds)."""
+def describe(sweep: NumberSweep, pages: str | None, data: dict | None = None) -> dict:
+    """The sweep as data: tool, versions, data date, grid, fixed parameters, numbers (what sweep.json
+    holds); ``data``: with ``--data``, the folder read and the overlay it was merged from, with its hash."""
     from rare_earths.data.load import data_checked_to, data_version
     from rare_earths.params import get_parameter
 
@@ -256,6 +262,7 @@ def describe(sweep: NumberSweep, pages: str | None) -> dict:
         "numbers": [{"id": n.id, "label": n.label, "unit": n.unit, "decimals": n.decimals, "sources": list(n.sources),
                      "parameters": list(n.parameters)} for n in sweep.numbers],
         "points": len(sweep.points), "failed": len(sweep.failures), "pages": pages,
+        **({"data": data} if data is not None else {}),
     }
 
 
@@ -303,10 +310,11 @@ def chart_page(figure) -> str:
             f"{body}\n</body>\n</html>\n")
 
 
-def write_outputs(sweep: NumberSweep, folder: Path, pages: str | None, page_records: list[dict]) -> list[Path]:
+def write_outputs(sweep: NumberSweep, folder: Path, pages: str | None, page_records: list[dict],
+                  data: dict | None = None) -> list[Path]:
     from rare_earths.figures.sweep import sweep_figure
 
-    meta = describe(sweep, pages)
+    meta = describe(sweep, pages, data)
     files = []
     (folder / "sweep.csv").write_text(csv_text(sweep, meta, _sources_text(sweep)), encoding="utf-8")
     files.append(folder / "sweep.csv")
@@ -344,15 +352,37 @@ def _progress_bar(total: int, desc: str, quiet: bool):
 def run_sweep(assignments: Sequence[str], numbers: Sequence[str] | None = None, out=None, pages: str | None = None,
               workers: int | None = None, scheduler: str | None = None, connect_timeout: float = 10.0,
               data=None, quiet: bool = False) -> SweepOutcome:
-    """Set up, check, compute and write a sweep (see the module docstring). Raises SweepError for bad input."""
+    """Set up, check, compute and write a sweep (see the module docstring). Raises SweepError for bad input.
+
+    ``data``: ``--data`` as given, a whole data folder or an overlay of the analyst's own tables
+    (:mod:`rare_earths.data.overlay`), validated before anything is computed; the numbers are
+    computed on it, each page runs on it, and sweep.json records it (``data``)."""
+    from rare_earths.data.overlay import OverlayError, prepare_data, using_data
+
     check_workers(workers)
     if not connect_timeout > 0:
         raise SweepError(f"--connect-timeout {connect_timeout:g}: must be above 0 seconds")
+    data_record = None
+    if data is not None:
+        try:
+            selection = prepare_data(data)
+        except OverlayError as err:
+            raise SweepError(str(err)) from None
+        data_record = selection.record()
+    with using_data(selection.folder if data is not None else None):  # the checks below read the data too
+        return _run_sweep(assignments, numbers, out, pages, workers, scheduler, connect_timeout,
+                          None if data is None else str(selection.folder), data, data_record, quiet)
+
+
+def _run_sweep(assignments, numbers, out, pages, workers, scheduler, connect_timeout, data, given_data, data_record,
+               quiet) -> SweepOutcome:
     axes, fixed = parse_sweep(assignments)
     ids = list(dict.fromkeys(numbers)) if numbers else None
     if pages:
         check_pages(pages, axes, fixed)
-    target, explicit = _target(out, sweeps_root() / f"sweep-{grid_hash(assignments, ids, pages)}")
+    # The merged folder's name is a hash of the overlay and the shipped data: it names the data.
+    name = grid_hash(assignments, ids, pages, None if data_record is None else {"folder": data_record["folder"]})
+    target, explicit = _target(out, sweeps_root() / f"sweep-{name}")
     from rare_earths.numbers.sweep import choose_numbers
 
     chosen = choose_numbers(ids, axes, fixed, data)  # unknown ids fail here, before any work
@@ -374,10 +404,11 @@ def run_sweep(assignments: Sequence[str], numbers: Sequence[str] | None = None, 
         if pages:
             bar = _progress_bar(total, f"pages ({pages})", quiet)
             try:
-                page_records = sweep_pages(pages, sweep, tmp, pool.executor, bar.update)
+                page_records = sweep_pages(pages, sweep, tmp, pool.executor, bar.update,
+                                           None if given_data is None else str(Path(given_data).resolve()))
             finally:
                 bar.close()
-        write_outputs(sweep, tmp, pages, page_records)
+        write_outputs(sweep, tmp, pages, page_records, data_record)
         names = [p.name for p in sorted(tmp.iterdir()) if p.is_file()]
         final = _publish(tmp, target, explicit)
         tmp = None
