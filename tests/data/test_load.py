@@ -169,3 +169,15 @@ def test_data_is_found_from_an_installed_wheel(tmp_path):
     assert result.returncode == 0, result.stderr
     folder, count = result.stdout.split()
     assert folder.startswith(str(target)) and int(count) == len(load_table("claims"))
+    # The shipped scenarios travel with it: listed, and usable by name, from the installed package.
+    code = ("from rare_earths.params.scenario import SCENARIO_DIR, find_scenario, list_scenarios, load_scenario; print(SCENARIO_DIR); "
+            "print(','.join(s.name for s in list_scenarios())); print(load_scenario(find_scenario('articles')).parameters)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                            env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    folder, names, articles = result.stdout.splitlines()
+    from rare_earths.params.scenario import find_scenario, list_scenarios, load_scenario
+
+    assert folder == str(target / "rare_earths" / "_scenarios")
+    assert names.split(",") == [s.name for s in list_scenarios()] and len(names.split(",")) >= 4
+    assert articles == str(load_scenario(find_scenario("articles")).parameters)

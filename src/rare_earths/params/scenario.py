@@ -47,8 +47,17 @@ from rare_earths.params.checks import ParameterError, plain
 from rare_earths.params.declarations import PARAMETERS, RANGE_PAIRS
 from rare_earths.params.resolve import check_cross, get_parameter, parse_assignments
 
-#: The folder of the shipped scenarios (top of a source checkout).
-SCENARIO_DIR = Path(__file__).resolve().parents[3] / "scenarios"
+def _shipped_folder() -> Path:
+    """``scenarios/`` at the top of a source checkout, else the copy an installed wheel carries
+    (``rare_earths/_scenarios``, as the data travels in ``rare_earths/_data``)."""
+    package = Path(__file__).resolve().parents[1]
+    checkout = package.parents[1] / "scenarios"
+    bundled = package / "_scenarios"
+    return checkout if checkout.is_dir() or not bundled.is_dir() else bundled
+
+
+#: The folder of the shipped scenarios.
+SCENARIO_DIR = _shipped_folder()
 
 TOP_KEYS = ("name", "description", "parameters")
 REFERENCE_KEYS = {"number": ("number", "part", "times", "round"), "claim": ("claim", "part", "times")}
