@@ -215,10 +215,19 @@ def test_bibliography_labels_read_as_the_text_cites_and_no_page_is_empty_or_poin
     import html
     import re
 
+    from rare_earths.book.citation import year_suffixes
+    from rare_earths.data.load import load_table
+
     bib = (built_book / "bibliography.html").read_text(encoding="utf-8")
     labels = dict(re.findall(r'<div class="citation" id="([^"]+)"[^>]*>\s*<span class="label"><span class="fn-bracket">\['
                              r'</span>([^<]+)<', bib))
     assert len(labels) > 20
+    shown_labels = [html.unescape(v) for v in labels.values()]
+    # references.bib has plain years; the labels carry the book's letters (2025a, 2025b), so no
+    # two entries share a label, and exactly the sources that share a producer and year are lettered.
+    assert len(set(shown_labels)) == len(shown_labels)
+    assert sum(bool(re.search(r"\d{4}[a-z]$", v)) for v in shown_labels) == len(year_suffixes(load_table("sources")))
+    assert not any("\\" in v for v in shown_labels), "BibTeX escapes shown in a label"
     cited = 0
     for page in sorted((built_book / "chapters").glob("*.html")):
         text = page.read_text(encoding="utf-8")

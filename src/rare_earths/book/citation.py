@@ -47,20 +47,19 @@ def year_suffixes(sources: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def bibtex_entry(row: pd.Series, year_suffix: str = "") -> str:
+def bibtex_entry(row: pd.Series) -> str:
     """One BibTeX entry for a ``sources`` row (key = source_id).
 
-    ``year`` is the year of publication; the entries ``rare-earths cite`` prints never carry a
-    disambiguation letter (the key tells two entries of one producer and year apart). Only the
-    book's own ``references.bib`` passes ``year_suffix`` (:func:`year_suffixes`), because Sphinx's
-    author-year labels and in-text citations are made from the year field: without it two
-    sources of one producer and year would print the same label."""
+    ``year`` is the plain year of publication, in ``references.bib`` and in what
+    ``rare-earths cite --style bibtex`` prints alike (the key tells two entries of one producer
+    and year apart). The book's labels add the disambiguation letter of :func:`year_suffixes`
+    where they are drawn (``_ext/author_year_labels.py``), so the file stays standard BibTeX."""
     date = row["date_published"]
     kind = "techreport" if row["bibtex_type"] == "techreport" else "misc"
     fields: list[tuple[str, str]] = [
         ("author", "{" + _bib_escape(row["producer"]) + "}"),
         ("title", "{" + _bib_escape(row["title"]) + "}"),  # braces keep the capitalisation
-        ("year", f"{date.year}{year_suffix}"),
+        ("year", str(date.year)),
     ]
     if row["date_precision"] != "year":
         fields.append(("month", _MONTHS[date.month - 1]))
@@ -87,8 +86,7 @@ def bibtex_file(data: str | os.PathLike | None = None) -> str:
     """The whole ``references.bib`` text, one entry per source, sorted by id for stable diffs."""
     sources = load_table("sources", data).sort_values("source_id")
     header = "% Generated from data/sources.csv by scripts/generate.py: edit the CSV, not this file.\n\n"
-    suffixes = year_suffixes(sources)
-    return header + "\n".join(bibtex_entry(row, suffixes.get(row["source_id"], "")) for _, row in sources.iterrows())
+    return header + "\n".join(bibtex_entry(row) for _, row in sources.iterrows())
 
 
 def _source_row(source_id: str, data=None) -> pd.Series:
