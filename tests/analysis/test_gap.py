@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ from rare_earths.analysis import gap as gp
 from rare_earths.analysis.evidence import to_usd
 from rare_earths.analysis.ranged import Ranged
 from rare_earths.data.load import load_table
+from rare_earths.numbers.references import expand_references
 from rare_earths.params import ParameterError
 
 
@@ -102,7 +105,11 @@ def test_claims_ledger_verdict_rests_on_this_test(tested):
     c24 = load_table("claims").set_index("claim_id").loc["C24"]
     assert c24["verdict"] == gp.band_verdict(c24["low"], c24["high"], tested.reported_gap)
     assert c24["authority_value"] == round(tested.reported_gap.central)
-    assert f"{tested.reported_gap.low:.0f} % to +{tested.reported_gap.high:.0f} %" in c24["authority_text"]
+    # The figures in its text are filled in from the registry, so they follow the data.
+    assert "{number:gap.reported_gap_low_pct} % to {number:gap.reported_gap_high_pct} %" in c24["authority_text"]
+    shown = expand_references(c24["authority_text"])
+    assert f"{tested.reported_gap.low:.0f} % to {tested.reported_gap.high:.0f} %, central {tested.reported_gap.central:.0f} %" in shown
+    assert not re.search(r"\{number:", shown)
 
 
 def test_capex_intensity_by_hand():

@@ -2,7 +2,10 @@
 
 ``{number:ID}`` is key number ``ID`` at the default parameters, as the registry displays it: the
 text states what the data says (the floor over the 2024 price), whatever parameters a run sets.
-An unknown id fails loudly (:class:`~rare_earths.numbers.UnknownNumberError`).
+``{number:ID.range}`` is its low–high range (its value if it has none) and ``{number:ID.plain}``
+its value without the bound sign, for text that words the bound ("at most ..."), as the
+chapters' ``{glue:md}`` roles do. An unknown id fails loudly
+(:class:`~rare_earths.numbers.UnknownNumberError`).
 """
 
 from __future__ import annotations
@@ -13,11 +16,21 @@ import os
 from rare_earths.data.references import REFERENCE, expand_data_references
 
 
+#: Suffixes of ``{number:ID.SUFFIX}`` and how each displays the number.
+_SUFFIXES = {
+    "range": lambda n: n.display_range() or n.display(),
+    "plain": lambda n: n.display_plain(),
+}
+
+
 @functools.cache
-def _default_display(number_id: str, folder: str) -> str:
+def _default_display(key: str, folder: str) -> str:
     from rare_earths.numbers.registry import get_number
 
-    return get_number(number_id, {}, folder).display()
+    number_id, _, suffix = key.rpartition(".")
+    if suffix in _SUFFIXES:
+        return _SUFFIXES[suffix](get_number(number_id, {}, folder))
+    return get_number(key, {}, folder).display()
 
 
 def expand_references(text, data: str | os.PathLike | None = None):
