@@ -16,6 +16,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from rare_earths.caches import cache_root, make_cache_dir, trusted
+
 #: What marks a chart in a page's HTML (the container class of Figure.chart_html).
 CHART_MARKER = 'class="rr-chart"'
 
@@ -25,7 +27,7 @@ def has_chart(body: str) -> bool:
 
 
 def _cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rare-earths"
+    return cache_root()
 
 
 def _build_bundle(vl_version: str) -> str:
@@ -47,6 +49,8 @@ def wrapped_bundle(vl_version: str) -> str:
     stem = f"vega-offline-{getattr(vlc, '__version__', 'unknown')}-{vl_version}"
     path, digest_path = _cache_dir() / f"{stem}.js", _cache_dir() / f"{stem}.sha256"
     try:
+        if not (trusted(path) and trusted(digest_path)):  # the bundle runs in every page: only the user's own
+            raise OSError
         text = path.read_text(encoding="utf-8")
         if hashlib.sha256(text.encode("utf-8")).hexdigest() == digest_path.read_text(encoding="ascii").strip():
             return text
@@ -54,7 +58,7 @@ def wrapped_bundle(vl_version: str) -> str:
         pass
     text = _build_bundle(vl_version)
     try:
-        _cache_dir().mkdir(parents=True, exist_ok=True)
+        make_cache_dir()
         for target, content in ((path, text), (digest_path, hashlib.sha256(text.encode("utf-8")).hexdigest() + "\n")):
             fd, tmp = tempfile.mkstemp(dir=_cache_dir(), prefix=".vega-offline-", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -58,6 +58,7 @@ def published_glue_cached(keys: Iterable[str]) -> dict[str, str]:
     import os
     from pathlib import Path
 
+    from rare_earths.caches import cache_dir, make_cache_dir, trusted
     from rare_earths.data.load import data_dir, data_version
 
     keys = list(keys)
@@ -65,15 +66,16 @@ def published_glue_cached(keys: Iterable[str]) -> dict[str, str]:
     digest = hashlib.sha256(json.dumps([str(data_dir()), data_version(), keys]).encode())
     for path in sorted(package.rglob("*.py")):
         digest.update(path.read_bytes())
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rare-earths" / "published"
+    cache = cache_dir("published")
     target = cache / f"{digest.hexdigest()[:24]}.json"
     try:
-        return json.loads(target.read_text(encoding="utf-8"))
+        if trusted(target):  # the published values a run page compares against: only the user's own
+            return json.loads(target.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
     found = published_glue(keys)
     try:
-        cache.mkdir(parents=True, exist_ok=True)
+        make_cache_dir("published")
         tmp = target.with_name(f".{target.name}.{os.getpid()}")
         tmp.write_text(json.dumps(found), encoding="utf-8")
         os.replace(tmp, target)

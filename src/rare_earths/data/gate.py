@@ -11,7 +11,8 @@
 
 A hit costs hashing about 0.3 MB (a few milliseconds) and imports neither pandas nor pandera, so
 ``rare-earths run`` still launches its kernel at once. A record that cannot be read is ignored
-(validated again), never trusted for more than the list of problems it holds.
+(validated again), never trusted for more than the list of problems it holds, and a record that
+another user could have written (:func:`rare_earths.caches.trusted`) is not read at all.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import json
 import os
 import tempfile
 from pathlib import Path
+
+from rare_earths.caches import cache_dir, make_cache_dir, trusted
 
 _MEMO: dict[tuple[str, str], list] = {}
 
@@ -59,13 +62,14 @@ def data_digest(folder: Path) -> str:
 
 
 def _cache_file(digest: str) -> Path:
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "rare-earths" / "validated" / f"{digest}.json"
+    return cache_dir("validated") / f"{digest}.json"
 
 
 def _read_record(path: Path, digest: str):
     from rare_earths.data.reading import Problem
 
+    if not trusted(path):  # a record another user could have written says nothing
+        return None
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
         if record.get("digest") != digest:
@@ -79,7 +83,7 @@ def _read_record(path: Path, digest: str):
 
 def _write_record(path: Path, digest: str, problems: list) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_cache_dir("validated")
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump({"digest": digest, "problems": [p.as_dict() for p in problems]}, fh)

@@ -312,7 +312,9 @@ def validation_key(name: str, content: bytes) -> str:
 
 
 def tables_cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rare-earths" / "tables"
+    from rare_earths.caches import cache_dir
+
+    return cache_dir("tables")
 
 
 def _record_path(name: str, key: str) -> Path:
@@ -320,9 +322,14 @@ def _record_path(name: str, key: str) -> Path:
 
 
 def _record_says_valid(path: Path, name: str, key: str) -> bool:
-    """True only for a well-formed record of exactly this table and key (anything else is ignored)."""
+    """True only for a well-formed record of exactly this table and key, which only this user could
+    have written (:func:`rare_earths.caches.trusted`); anything else is ignored."""
     import json
 
+    from rare_earths.caches import trusted
+
+    if not trusted(path):
+        return False
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -334,8 +341,10 @@ def _write_record(path: Path, name: str, key: str) -> None:
     import json
     import tempfile
 
+    from rare_earths.caches import make_cache_dir
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_cache_dir("tables")
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump({"format": _RECORD_FORMAT, "table": name, "key": key, "valid": True}, fh)

@@ -35,6 +35,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from rare_earths.caches import cache_dir, make_cache_dir, trusted
 from rare_earths.data.load import Problem, data_dir, read_table
 from rare_earths.data.schema import TABLES
 
@@ -162,7 +163,7 @@ def _key(table, row: list[str]) -> tuple[str, ...]:
 
 
 def _cache_root() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rare-earths" / "overlays"
+    return cache_dir("overlays")
 
 
 def prepare_data(folder: str | os.PathLike | None, base: str | os.PathLike | None = None) -> DataSelection:
@@ -210,11 +211,15 @@ def prepare_data(folder: str | os.PathLike | None, base: str | os.PathLike | Non
                       if "source_id" in TABLES[name].column_names for row in rows
                       if row[TABLES[name].column_names.index("source_id")].strip()})
     selection = DataSelection(target, overlay, sha, tuple(sorted(files)), tuple(sources))
-    if (target / ".validated").is_file():
+    if trusted(target) and trusted(target / ".validated"):
         return selection
+    if target.exists():  # damaged, or writable by another user: merge and validate again
+        shutil.rmtree(target, ignore_errors=True)
+        if target.exists():
+            raise OverlayError(f"{target}: a merged overlay in the cache that this user cannot replace; remove it")
 
     # Merge by primary key, remembering where each merged line came from.
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_cache_dir("overlays")
     tmp = Path(tempfile.mkdtemp(prefix=".merge-", dir=target.parent))
     origin: dict[tuple[str, int], tuple[str, int]] = {}  # (table file, merged line) -> (file, line)
     try:
