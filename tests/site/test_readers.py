@@ -114,16 +114,21 @@ def _pages(site) -> list:
     return [p for p in html_pages(site) if p.name not in ("search.html", "genindex.html")]
 
 
-def _open(browser: Chromium, page, screen: str) -> str:
+#: How long a page's charts may take to say they are drawn (each takes well under a second).
+CHART_DEADLINE_S = 20
+
+
+def _open(browser: Chromium, page, screen: str) -> tuple[str, bool]:
+    """A new tab showing ``page`` at ``screen``; and whether every chart said it was drawn in time."""
     width, height, mobile = SCREENS[screen]
     session = browser.new_page()
     browser.send("Emulation.setDeviceMetricsOverride",
                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}, session)
     browser.navigate(session, page.as_uri())
-    deadline = time.monotonic() + 30
-    while not browser.evaluate(session, _WAIT_JS) and time.monotonic() < deadline:
+    deadline = time.monotonic() + CHART_DEADLINE_S
+    while not (drawn := browser.evaluate(session, _WAIT_JS)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    return session
+    return session, bool(drawn)
 
 
 def _theme(browser: Chromium, session: str, theme: str) -> None:
@@ -138,10 +143,12 @@ def page_problems(browser: Chromium, site, page) -> list[str]:
     chapter = rel.startswith("chapters/")
     problems: list[str] = []
     for screen in SCREENS:
-        session = _open(browser, page, screen)
+        session, drawn = _open(browser, page, screen)
         try:
             layout = browser.evaluate(session, _LAYOUT_JS)
             where = f"{rel} at {SCREENS[screen][0]} px"
+            if not drawn:  # a chart that never reports its layout (data-rr-layout) was measured half-drawn
+                problems.append(f"{where}: a chart did not say it was drawn within {CHART_DEADLINE_S} s")
             if layout["scrollWidth"] > layout["innerWidth"] + 1:
                 problems.append(f"{where}: the page scrolls sideways ({layout['scrollWidth']} px wide)")
             line = layout["bottomLine"]

@@ -370,6 +370,7 @@ _SCRIPT = r"""(function () {
     var view = result.view;
     var svg = el.querySelector("svg");  // the drawn chart carries the view's accessible name
     if (svg) { svg.setAttribute("role", "img"); svg.setAttribute("aria-label", el.getAttribute("aria-label") || ""); }
+    el.setAttribute("data-rr-layout", "full");  // drawn, as the book's other charts say (one layout: it fits a phone)
     function sync() {
       var changed = [];
       meta.controls.forEach(function (c) {
