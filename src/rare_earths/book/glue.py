@@ -46,11 +46,13 @@ def glue_numbers(params: dict | None = None, ids: Iterable[str] | None = None,
     if unknown:
         raise ValueError(f"parts={unknown}: glue_numbers glues {', '.join(GLUE_PARTS)}")
     from rare_earths.numbers import compute_numbers, domains_of, select
+    from rare_earths.numbers.model import shared_store
 
     ids = list(ids) if ids else None
     if domains is None and ids:
         domains = domains_of(ids)
-    numbers = select(compute_numbers(_overrides(params), domains=domains), ids)
+    # The process's store: the chapter's figures then reuse what its numbers derived from the data.
+    numbers = select(compute_numbers(_overrides(params), domains=domains, store=shared_store()), ids)
     for n in numbers:
         for key, text in number_glue(n, parts).items():
             glue_markdown(key, escape_markdown(text))

@@ -11,9 +11,8 @@ from rare_earths.analysis import supply as su
 from rare_earths.data.load import load_table
 from rare_earths.figures import charts, figure
 from rare_earths.format import TextFact
+from rare_earths.numbers.buildout import PARAMS, setting_for
 
-PARAMS = ("demand_definition", "embedded_multiplier", "demand_growth_rate", "supply_scope", "magnet_plants_make_metal",
-          "horizon")
 KIND_LABELS = {"stage": "This book, by stage", "total": "This book, all stages", "published": "Published estimate",
                "unverified": "Attributed, not verified", "seed": "The seed article"}
 KIND_COLOURS = {"stage": charts.OKABE_ITO["sky_blue"], "total": charts.OKABE_ITO["blue"],
@@ -22,10 +21,7 @@ KIND_COLOURS = {"stage": charts.OKABE_ITO["sky_blue"], "total": charts.OKABE_ITO
 
 
 def compute(params: dict) -> tuple[bo.Setting, bo.Buildout]:
-    s = bo.setting(history=load_table("project_history"), estimates=load_table("published_estimates"),
-                   capex=load_table("plant_capex"), demand=load_table("demand"),
-                   conversion=load_table("conversion_factors"), demand_definition=params["demand_definition"],
-                   embedded_multiplier=params["embedded_multiplier"], growth=params["demand_growth_rate"])
+    s = setting_for(params)  # the setting the chapter's numbers read (computed once per process and data)
     b = bo.from_setting(s, supply_scope=params["supply_scope"],
                         magnet_plants_make_metal=params["magnet_plants_make_metal"] == "yes",
                         target_year=params["horizon"])

@@ -15,45 +15,27 @@ from rare_earths.analysis import supply as su
 from rare_earths.data.load import load_table
 from rare_earths.figures import charts, figure
 from rare_earths.format import TextFact
+from rare_earths.numbers.buildout import setting_for
+from rare_earths.numbers.model import Context, shared_store
+from rare_earths.numbers.outlook import PARAMS
+from rare_earths.numbers.outlook import run as outlook_run
 
-PARAMS = ("demand_definition", "embedded_multiplier", "demand_growth_rate", "supply_scope", "magnet_plants_make_metal",
-          "horizon", "delay_scale", "cancellation_rate", "ramp_up_years", "draws", "seed")
 STAGE_ORDER = ("magnet", "metal", "separation", "mining")
 STAGE_TITLES = {s: su.STAGE_LABELS[s].capitalize() for s in su.STAGES}
 YEARS = (2028, 2030, 2035)
 
 
-_SETTING_KEYS = ("demand_definition", "embedded_multiplier", "demand_growth_rate")
-_cache: dict = {}
-
-
 def _setting(params) -> bo.Setting:
-    key = ("setting",) + tuple(params[k] for k in _SETTING_KEYS)
-    if key not in _cache:
-        _cache[key] = bo.setting(history=load_table("project_history"), estimates=load_table("published_estimates"),
-                                 capex=load_table("plant_capex"), demand=load_table("demand"),
-                                 conversion=load_table("conversion_factors"),
-                                 demand_definition=params["demand_definition"],
-                                 embedded_multiplier=params["embedded_multiplier"], growth=params["demand_growth_rate"])
-    return _cache[key]
+    return setting_for(params)  # the setting the chapter's numbers read (computed once per process and data)
 
 
-def run(params, s: bo.Setting | None = None, **changes) -> ol.OutlookResult:
-    """The outlook under ``params`` (with ``changes`` applied); runs are remembered for the session, so a chapter's
-    figures and tables share one run per set of parameters."""
+def run(params, **changes) -> ol.OutlookResult:
+    """The outlook under ``params`` (with ``changes`` applied), the run the chapter's numbers read: remembered in
+    the process's store for the data in use, so a chapter's numbers, figures and tables share one run per set
+    of parameters."""
     p = {k: params[k] for k in PARAMS}
     p.update(changes)
-    key = ("run",) + tuple(p[k] for k in PARAMS)
-    if key not in _cache:
-        if len(_cache) > 64:
-            _cache.clear()
-        s = _setting(p)
-        _cache[key] = ol.from_setting(s, supply_scope=p["supply_scope"],
-                                      magnet_plants_make_metal=p["magnet_plants_make_metal"] == "yes",
-                                      delay_scale=p["delay_scale"], cancellation_rate=p["cancellation_rate"],
-                                      ramp_up_years=p["ramp_up_years"], draws=p["draws"], seed=p["seed"],
-                                      horizon=p["horizon"])
-    return _cache[key]
+    return outlook_run(Context(p, store=shared_store()), p)[1]
 
 
 def _sources() -> list[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from rare_earths.analysis import buildout as bo
 from rare_earths.analysis import supply as su
 from rare_earths.analysis.ranged import Ranged
-from rare_earths.numbers.model import Context, KeyNumber
+from rare_earths.numbers.model import Context, KeyNumber, shared_store
 
 PREFIXES = ("buildout.",)
 SEED = "smm_2025_09_18"
@@ -24,6 +24,12 @@ def setting_from(ctx: Context, p) -> bo.Setting:
         capex=ctx.table("plant_capex"), demand=ctx.table("demand"), conversion=ctx.table("conversion_factors"),
         demand_definition=p["demand_definition"], embedded_multiplier=p["embedded_multiplier"],
         growth=p["demand_growth_rate"]))
+
+
+def setting_for(params, data=None) -> bo.Setting:
+    """The build-out setting for ``params`` from the process's store for ``data``
+    (:func:`~rare_earths.numbers.model.shared_store`): the figures read the one the numbers read."""
+    return setting_from(Context(params, data, store=shared_store(data)), params)
 
 
 def _n(id_, r: Ranged, unit, label, formula, sources, params=PARAMS, chapters=CHAPTER, decimals=1, claims=(),

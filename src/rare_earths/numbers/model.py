@@ -128,6 +128,32 @@ class Store:
     defaults: dict = field(default_factory=dict)
 
 
+#: The process's stores, by data folder and content (see :func:`shared_store`).
+_SHARED_STORES: dict = {}
+
+
+def shared_store(data=None) -> Store:
+    """The process's one :class:`Store` for the data folder ``data`` as it is now.
+
+    A chapter computes its numbers (``glue_numbers``) and then its figures and tables from the
+    same data: with this store, what both read (the build-out setting, about 0.7 s) is computed
+    once. Keyed by the folder and the bytes of its tables and ``checked.json``, so an edited
+    table gets a new store, never a stale value."""
+    import hashlib
+
+    from rare_earths.data.load import data_dir, data_version
+
+    folder = data_dir(data)
+    checked = folder / "checked.json"
+    key = (str(folder), data_version(folder),
+           hashlib.sha256(checked.read_bytes()).hexdigest() if checked.is_file() else "")
+    if key not in _SHARED_STORES:
+        if len(_SHARED_STORES) >= 4:  # a process that switches data folders keeps only the recent ones
+            _SHARED_STORES.clear()
+        _SHARED_STORES[key] = Store()
+    return _SHARED_STORES[key]
+
+
 @dataclass
 class Context:
     """What a domain's builder reads: the parameters (defaults resolved on first read) and tables.

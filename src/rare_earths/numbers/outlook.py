@@ -18,12 +18,24 @@ PARAMS = ("demand_definition", "embedded_multiplier", "demand_growth_rate", "sup
           "horizon", "delay_scale", "cancellation_rate", "ramp_up_years", "draws", "seed")
 
 
+#: Outlook runs a context (or its store) keeps; a sweep's thousand points would otherwise keep a thousand.
+_RUNS_KEPT = 64
+
+
 def run(ctx: Context, p) -> tuple:
+    """The build-out setting and the outlook's Monte Carlo for ``p``, run once per context or store
+    (the chapter's figures read the run its numbers read: ``rare_earths.figures.outlook.run``)."""
     s = setting_from(ctx, p)
-    r = ol.from_setting(s, supply_scope=p["supply_scope"], magnet_plants_make_metal=p["magnet_plants_make_metal"] == "yes",
-                        delay_scale=p["delay_scale"], cancellation_rate=p["cancellation_rate"],
-                        ramp_up_years=p["ramp_up_years"], draws=p["draws"], seed=p["seed"], horizon=p["horizon"])
-    return s, r
+    runs = ctx.derived("outlook.runs", dict)
+    key = tuple(p[k] for k in PARAMS)
+    if key not in runs:
+        if len(runs) >= _RUNS_KEPT:
+            runs.clear()
+        runs[key] = ol.from_setting(
+            s, supply_scope=p["supply_scope"], magnet_plants_make_metal=p["magnet_plants_make_metal"] == "yes",
+            delay_scale=p["delay_scale"], cancellation_rate=p["cancellation_rate"], ramp_up_years=p["ramp_up_years"],
+            draws=p["draws"], seed=p["seed"], horizon=p["horizon"])
+    return s, runs[key]
 
 
 def build(ctx: Context) -> list[KeyNumber]:
