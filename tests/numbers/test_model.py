@@ -104,3 +104,15 @@ def test_a_chapters_figures_read_the_setting_and_run_its_numbers_read():
     assert figures_outlook.run(params) is r
     changed = figures_outlook.run(params, delay_scale=1.5)
     assert changed is not r and changed.settings["delay_scale"] == 1.5 and r.settings["delay_scale"] != 1.5
+
+
+def test_the_supply_side_is_computed_once_whatever_the_demand():
+    """The factors, pipeline, reference class and intensities read no demand parameter: a chapter
+    that varies demand (the rebuild's what-if, the outlook's sensitivity) computes them once."""
+    from rare_earths.numbers.buildout import setting_for
+    from rare_earths.params import resolve_lazily
+
+    direct = setting_for(resolve_lazily({"demand_definition": "direct"}))
+    embedded = setting_for(resolve_lazily({"demand_definition": "embedded", "embedded_multiplier": 2.5}))
+    assert embedded is not direct and embedded.demand != direct.demand
+    assert embedded.pipeline is direct.pipeline and embedded.reference is direct.reference

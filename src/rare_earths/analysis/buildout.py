@@ -158,17 +158,41 @@ class Setting:
     growth: float
 
 
+@dataclass(frozen=True)
+class Supply:
+    """The part of a :class:`Setting` that no demand assumption changes: factors, pipeline, reference
+    class and capital intensities (most of the work: a chapter that varies demand computes it once)."""
+
+    factors: su.Factors
+    pipeline: pd.DataFrame
+    reference: object  # rare_earths.analysis.reference_class.ReferenceClass
+    intensity: dict
+
+
+def supply_side(*, history: pd.DataFrame, estimates: pd.DataFrame, capex: pd.DataFrame,
+                conversion: pd.DataFrame) -> Supply:
+    """Factors, pipeline, reference class and capital intensities from the evidence tables."""
+    from rare_earths.analysis import reference_class as rc
+
+    fac = su.factors(conversion)
+    return Supply(fac, su.pipeline(history, fac), rc.summary(history, estimates),
+                  stage_intensities(gp.capex_intensity(capex)))
+
+
+def with_demand(supply: Supply, demand: pd.DataFrame, demand_definition: str = "direct",
+                embedded_multiplier: float = 2.0, growth: float | None = None) -> Setting:
+    """``supply`` and the US demand of ``demand_definition`` (growth: the data's default when None)."""
+    g = su.growth_default(demand) if growth is None else growth
+    return Setting(supply.factors, supply.pipeline, supply.reference, supply.intensity,
+                   su.demand_base(demand, demand_definition, embedded_multiplier), g)
+
+
 def setting(*, history: pd.DataFrame, estimates: pd.DataFrame, capex: pd.DataFrame, demand: pd.DataFrame,
             conversion: pd.DataFrame, demand_definition: str = "direct", embedded_multiplier: float = 2.0,
             growth: float | None = None) -> Setting:
     """Factors, pipeline, reference class, capital intensities and demand from the evidence tables."""
-    from rare_earths.analysis import reference_class as rc
-
-    fac = su.factors(conversion)
-    g = su.growth_default(demand) if growth is None else growth
-    return Setting(fac, su.pipeline(history, fac), rc.summary(history, estimates),
-                   stage_intensities(gp.capex_intensity(capex)), su.demand_base(demand, demand_definition,
-                                                                                embedded_multiplier), g)
+    return with_demand(supply_side(history=history, estimates=estimates, capex=capex, conversion=conversion),
+                       demand, demand_definition, embedded_multiplier, growth)
 
 
 def existing(s: Setting, scope: str, magnet_plants_make_metal: bool = False) -> dict[str, Ranged]:

@@ -163,10 +163,12 @@ def grid_rows(view: View, params: Mapping) -> tuple[list[dict], list[dict], dict
     names a parameter's value) and the value of each control it depends on; a point that cannot be computed (a broken
     cross-parameter rule) gives one row with ``n = -1`` and its message in ``t``.
     """
-    from rare_earths.numbers.model import Store
+    from rare_earths.numbers.model import shared_store
     from rare_earths.numbers.registry import compute_numbers, domains_of, select
 
-    store = Store()  # one set of tables and look-ups for every point of every group
+    # One set of tables and look-ups for every point of every group: the process's store, so the
+    # grid reuses what the chapter's numbers derived (the outlook's grid re-runs only the Monte Carlo).
+    store = shared_store()
     axes = _axes(view, params)
     controls = [c.name for c in view.controls]
     fixed = {k: v for k, v in params.items() if k not in controls}

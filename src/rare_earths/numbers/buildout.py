@@ -19,11 +19,14 @@ PARAMS = ("demand_definition", "embedded_multiplier", "demand_growth_rate", "sup
 def setting_from(ctx: Context, p) -> bo.Setting:
     """The build-out setting for these parameters, assembled once per context (outlook reads it too)."""
     key = ("buildout.setting", p["demand_definition"], p["embedded_multiplier"], p["demand_growth_rate"])
-    return ctx.derived(key, lambda: bo.setting(
-        history=ctx.table("project_history"), estimates=ctx.table("published_estimates"),
-        capex=ctx.table("plant_capex"), demand=ctx.table("demand"), conversion=ctx.table("conversion_factors"),
-        demand_definition=p["demand_definition"], embedded_multiplier=p["embedded_multiplier"],
-        growth=p["demand_growth_rate"]))
+
+    def supply() -> bo.Supply:  # reads no parameter: one per context or store, whatever the demand
+        return ctx.derived(("buildout.supply",), lambda: bo.supply_side(
+            history=ctx.table("project_history"), estimates=ctx.table("published_estimates"),
+            capex=ctx.table("plant_capex"), conversion=ctx.table("conversion_factors")))
+
+    return ctx.derived(key, lambda: bo.with_demand(
+        supply(), ctx.table("demand"), p["demand_definition"], p["embedded_multiplier"], p["demand_growth_rate"]))
 
 
 def setting_for(params, data=None) -> bo.Setting:
