@@ -142,3 +142,21 @@ def test_a_missing_row_the_registry_relies_on_fails_loudly(data_copy, table, key
     with pytest.raises(DataError) as err:
         R.compute_numbers({"as_of": AS_OF}, data=data_copy, domains=[domain])
     assert f"{table}.csv" in str(err.value) and value in str(err.value)
+
+
+def test_a_store_keeps_only_the_domains_whose_builder_read_no_parameter():
+    """With a store, shares (tables only) is built once and reused under any parameters; costs reads
+    parameters and is built again each time, so an override always moves what it should."""
+    from rare_earths.numbers import compute_numbers
+    from rare_earths.numbers.model import Store
+
+    store = Store()
+    first = compute_numbers({}, domains=["shares", "costs"], store=store)
+    second = compute_numbers({"cost_gap_high": 0.5}, domains=["shares", "costs"], store=store)
+    kept = {key[1] for key in store.derived if key[0] == "registry.parameter_free_domain"}
+    assert kept == {"shares"}
+    shares_first = [n for n in first if n.id.startswith("shares.")]
+    assert [n for n in second if n.id.startswith("shares.")] == shares_first
+    assert all(a is b for a, b in zip(shares_first, [n for n in second if n.id.startswith("shares.")]))
+    assert compute_numbers({"cost_gap_high": 0.5}, domains=["costs"]) == [n for n in second if n.id.startswith("costs.")]
+    assert [n for n in first if n.id.startswith("costs.")] != [n for n in second if n.id.startswith("costs.")]

@@ -10,7 +10,6 @@ chapters' ``{glue:md}`` roles do. An unknown id fails loudly
 
 from __future__ import annotations
 
-import functools
 import os
 
 from rare_earths.data.references import REFERENCE, expand_data_references
@@ -23,14 +22,29 @@ _SUFFIXES = {
 }
 
 
-@functools.cache
+def _default_numbers(number_id: str, folder: str) -> dict:
+    """The numbers of ``number_id``'s domain at the default parameters, computed once per domain
+    for the data as it is (kept in the process's store: an edited table gets new numbers)."""
+    from rare_earths.numbers.model import shared_store
+    from rare_earths.numbers.registry import compute_numbers, domains_of
+
+    store = shared_store(folder)
+    domains = domains_of([number_id])  # raises for an id of no domain
+    key = ("references.default_numbers",) + tuple(domains)
+    if key not in store.derived:
+        store.derived[key] = {n.id: n for n in compute_numbers({}, folder, domains, store=store)}
+    return store.derived[key]
+
+
 def _default_display(key: str, folder: str) -> str:
     from rare_earths.numbers.registry import get_number
 
     number_id, _, suffix = key.rpartition(".")
-    if suffix in _SUFFIXES:
-        return _SUFFIXES[suffix](get_number(number_id, {}, folder))
-    return get_number(key, {}, folder).display()
+    if suffix not in _SUFFIXES:
+        number_id, suffix = key, ""
+    numbers = _default_numbers(number_id, folder)
+    n = numbers[number_id] if number_id in numbers else get_number(number_id, {}, folder)  # the registry's error
+    return _SUFFIXES[suffix](n) if suffix else n.display()
 
 
 def expand_references(text, data: str | os.PathLike | None = None):

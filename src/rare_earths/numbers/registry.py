@@ -13,7 +13,7 @@ Outputs are deterministic for given data, overrides and ``as_of``.
 from __future__ import annotations
 
 import difflib
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from rare_earths.numbers import buildout, costs, dataset, gap, ledger, outlook, pipeline, rebuild, reserves, shares
 from rare_earths.numbers.model import Context, KeyNumber, Store, UnknownNumberError
@@ -64,7 +64,7 @@ def compute_numbers(overrides: dict | None = None, data=None, domains: Iterable[
     ctx = Context(params, data, store=store)
     numbers: list[KeyNumber] = []
     for name in wanted:
-        built = DOMAINS[name](ctx)
+        built = _build(name, ctx, params, data, store)
         for num in built:
             if not num.id.startswith(PREFIXES[name]):  # a registration error, caught by the tests
                 raise ValueError(f"number {num.id!r} of domain {name!r} does not start with {PREFIXES[name]}")
@@ -75,6 +75,42 @@ def compute_numbers(overrides: dict | None = None, data=None, domains: Iterable[
             raise ValueError(f"number id {num.id!r} registered twice")
         seen.add(num.id)
     return numbers
+
+
+class _ReadRecorder(Mapping):
+    """The parameters as a builder sees them, noting whether it read any."""
+
+    def __init__(self, params: Mapping):
+        self._params, self.read = params, False
+
+    def __getitem__(self, name):
+        self.read = True
+        return self._params[name]
+
+    def __iter__(self):
+        self.read = True
+        return iter(self._params)
+
+    def __len__(self):
+        self.read = True
+        return len(self._params)
+
+
+def _build(name: str, ctx: Context, params, data, store: Store | None) -> list[KeyNumber]:
+    """The numbers of domain ``name``. With a store, a domain whose builder read no parameter
+    (shares, reserves, gap, ...: they depend on the tables alone) is built once per store and its
+    numbers reused by every later call, whatever the parameters: what is kept is what the builder
+    showed it depends on, so nothing a parameter moves is ever reused."""
+    if store is None:
+        return DOMAINS[name](ctx)
+    key = ("registry.parameter_free_domain", name)
+    if key in store.derived:
+        return store.derived[key]
+    recorder = _ReadRecorder(params)
+    built = DOMAINS[name](Context(recorder, data, store=store))
+    if not recorder.read:
+        store.derived[key] = built
+    return built
 
 
 def domain_of(id_: str) -> str | None:
