@@ -8,6 +8,7 @@ import html
 import os
 import re
 import sys
+import unicodedata
 
 import pytest
 
@@ -81,28 +82,49 @@ def test_changes_page_lists_every_moved_number_with_old_new_and_why(built_book):
 
 
 @pytest.fixture(scope="module")
-def claims_pdf(built_book, tmp_path_factory):
+def book_pdf(built_book, tmp_path_factory):
     from rare_earths.build.pdf import find_chromium, make_pdf
 
     if find_chromium() is None:
         if os.environ.get("CI") == "true":
             pytest.fail("chromium is missing in CI (scripts/test.sh installs it)")
         pytest.skip("chromium is not installed")
-    # The claims page alone (the whole book takes minutes): the same printing as the book's PDF.
-    return make_pdf(built_book, ROOT, tmp_path_factory.mktemp("pdf") / "claims.pdf", quiet=True, pages=["chapters/claims"])
+    # The whole book, as `python -m rare_earths.build --pdf` prints it (about 20 s on two cores).
+    return make_pdf(built_book, ROOT, tmp_path_factory.mktemp("pdf") / "book.pdf", quiet=True)
 
 
-def test_printed_claims_page_holds_the_whole_ledger_and_vector_figures(claims_pdf):
+def test_the_whole_book_prints_every_page_in_order_with_its_figures(book_pdf):
     from pypdf import PdfReader
 
-    reader = PdfReader(str(claims_pdf))
+    from rare_earths.build.pdf import page_order
+
+    reader = PdfReader(str(book_pdf))
+    # one bookmark per page of the table of contents, in its order, each at the page's first sheet
+    pages = page_order(ROOT)
+    outline = [item for item in reader.outline if not isinstance(item, list)]
+    assert len(outline) == len(pages) > 8
+    starts = [reader.get_destination_page_number(item) for item in outline]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
+    # every numbered figure of every chapter is printed with its title ("Figure N: <title>")
+    squeezed = unicodedata.normalize("NFKC", text.replace(" ", ""))  # the PDF's text has ligatures (ﬁ)
+    missing = [f.id for f in list_figures() if unicodedata.normalize("NFKC", re.sub(r"\s+", "", f.title))[:50]
+               not in squeezed]
+    assert missing == [], missing
+    assert all(not page.images for page in reader.pages)  # vector charts, live text
+
+
+def test_printed_claims_page_holds_the_whole_ledger_and_vector_figures(book_pdf):
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(book_pdf))
     text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
     claims = load_table("claims")
     printed = set(re.findall(r"\bC\d\d\b", text))
     assert printed >= set(claims["claim_id"]), sorted(set(claims["claim_id"]) - printed)  # all 54, not 7
     last = claims.iloc[-1]
     assert re.sub(r"\s+", " ", last["quote"])[:40] in text  # the last row's quote
-    assert len(reader.pages) > 8
+    assert len(reader.pages) > 20
     # the charts are drawn as vectors (no raster images), and their text is live
     assert all(not page.images for page in reader.pages)
     assert "Verdicts on the seed articles" in text
