@@ -45,3 +45,16 @@ def test_every_reference_in_the_shipped_text_fields_resolves(table):
                 shown = expand_references(text)
                 assert not REFERENCE.search(shown) and "{" not in shown, shown
     assert seen >= 3  # C11's, C24's and the notes' references
+
+
+@pytest.mark.parametrize("claim_id, number_id", [
+    ("C11", "costs.floor_multiple_of_deal_day_price"),  # its text: floor / deal-day benchmark = {number:...}x
+    ("C24", "gap.reported_gap_pct"),  # its text: central {number:gap.reported_gap_pct} %
+])
+def test_an_authority_value_the_book_computed_is_the_registrys(claim_id, number_id):
+    """Where the value a claim is checked against is the book's own computation, the claims table
+    holds that number as printed (a copy a data edit would leave behind fails here)."""
+    claim = load_table("claims").set_index("claim_id").loc[claim_id]
+    assert f"{{number:{number_id}}}" in claim["authority_text"]
+    n = get_number(number_id, {})
+    assert claim["authority_value"] == pytest.approx(round(n.value, max(n.decimals, 0)))
