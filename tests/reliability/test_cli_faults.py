@@ -8,8 +8,10 @@ or a failure, 2 bad usage or input) and that nothing was written or lost.
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -217,6 +219,18 @@ def test_a_run_page_states_an_override_as_set_for_the_run(tmp_path):
     assert (f"40.00 USD/kg (set for this run; the default is {default} USD/kg, the USGS 2024 average NdPr oxide "
             "price") in page
     assert "40.00 USD/kg by default" not in page and "40.00 USD/kg, the USGS" not in page
+
+
+def test_a_run_page_never_gives_a_set_value_the_defaults_basis(tmp_path):
+    """The outlook's ramp-up and cancellation rate, set for a run, are not "the median of the two
+    plants" or "the share that failed": the page says the value was set and what the default is."""
+    result = run_cli("run", "outlook", "-p", "ramp_up_years=5", "-p", "cancellation_rate=0.3",
+                     "--out", str(tmp_path / "run"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    page = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", (tmp_path / "run" / "outlook.html").read_text(encoding="utf-8"))))
+    assert "5.0 years (set for this run; the default is " in page and "5.0 years, the median" not in page
+    assert "30 % (set for this run; the default is " in page and "30 %, the share" not in page
+    assert "therefore cancels" not in page
 
 
 # -- figures quoted in text follow the rows they come from --------------------------------------

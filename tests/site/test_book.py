@@ -44,6 +44,16 @@ def test_book_has_title_page_methods_and_bibliography(built_book):
     assert "Mineral Commodity Summaries" in bib
 
 
+def test_no_page_shows_a_raw_python_value(built_book):
+    """A code cell whose last line returns a value prints it under the cell: a chapter that ended a
+    cell with ``glue_text(...)`` showed readers a Python dict under its bottom line."""
+    raw = re.compile(r'<div class="output text_plain[^"]*"><div class="highlight"><pre><span></span>'
+                     r'(\{&#39;|\{\'|\[&#39;|\[\'|&lt;[a-z_.]+ object at|[A-Za-z_]+\()')
+    shown = {p.name: m.group(0)[-40:] for p in sorted((built_book / "chapters").glob("*.html"))
+             for m in [raw.search(p.read_text(encoding="utf-8"))] if m}
+    assert shown == {}
+
+
 def test_plain_jupyter_book_build_fails_when_a_chapter_raises(tmp_path):
     """With the book's _config.yml, a plain `jupyter-book build` fails on a chapter that raises
     (Jupyter Book 1 would only warn without nb_execution_raise_on_error)."""
