@@ -75,18 +75,34 @@ def test_context_reads_each_table_once_from_its_data_folder(data_copy):
     assert ctx.table("events") is first  # read once per computation
 
 
-def test_the_shared_store_is_one_per_data_folder_and_content(data_copy):
+def test_the_shared_store_is_one_per_data_folder_until_the_tables_are_forgotten(data_copy):
+    from rare_earths.data.load import clear_cache
     from rare_earths.numbers.model import shared_store
 
     first = shared_store(data_copy)
     assert shared_store(data_copy) is first and shared_store() is not first  # another folder, another store
-    prices = data_copy / "prices.csv"
-    prices.write_text(prices.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # any change to the bytes
+    clear_cache()  # what tests that edit data call: the tables and what was derived from them go together
     assert shared_store(data_copy) is not first
-    checked = data_copy / "checked.json"
-    second = shared_store(data_copy)
-    checked.write_text(checked.read_text(encoding="utf-8") + " ", encoding="utf-8")
-    assert shared_store(data_copy) is not second
+
+
+def test_the_shared_store_reads_no_data_file(data_copy):
+    """A chapter's dependencies are the files it read: the store's key must read none (else every
+    table would be a dependency of every chapter)."""
+    import sys
+
+    from rare_earths.data.load import clear_cache
+    from rare_earths.numbers.model import shared_store
+
+    opened = []
+
+    def hook(event, args):
+        if event == "open" and str(data_copy) in str(args[0]):
+            opened.append(args[0])
+
+    clear_cache()
+    sys.addaudithook(hook)  # (audit hooks cannot be removed: this one only appends to a local list)
+    shared_store(data_copy)
+    assert opened == []
 
 
 def test_a_chapters_figures_read_the_setting_and_run_its_numbers_read():

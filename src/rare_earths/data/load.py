@@ -431,9 +431,20 @@ def load_table(name: str, data: str | os.PathLike | None = None) -> pd.DataFrame
     return _load_cached(name, str(data_dir(data))).copy()
 
 
+#: How many times :func:`clear_cache` ran: what is derived from loaded tables is keyed by it.
+_GENERATION = [0]
+
+
 def clear_cache() -> None:
-    """Forget loaded tables (tests that edit data call this)."""
+    """Forget loaded tables (tests that edit data call this), and so what was derived from them."""
     _load_cached.cache_clear()
+    _GENERATION[0] += 1
+
+
+def cache_generation() -> int:
+    """Changes whenever :func:`clear_cache` runs: a cache of values derived from loaded tables
+    (:func:`rare_earths.numbers.model.shared_store`) keys on it, as the tables themselves do."""
+    return _GENERATION[0]
 
 
 def source_ids(data: str | os.PathLike | None = None) -> set[str]:

@@ -133,20 +133,17 @@ _SHARED_STORES: dict = {}
 
 
 def shared_store(data=None) -> Store:
-    """The process's one :class:`Store` for the data folder ``data`` as it is now.
+    """The process's one :class:`Store` for the data folder ``data``.
 
     A chapter computes its numbers (``glue_numbers``) and then its figures and tables from the
     same data: with this store, what both read (the build-out setting, about 0.7 s) is computed
-    once. Keyed by the folder and the bytes of its tables and ``checked.json``, so an edited
-    table gets a new store, never a stale value."""
-    import hashlib
+    once. Keyed as the loaded tables are (:func:`rare_earths.data.load.load_table`): by the folder,
+    until :func:`~rare_earths.data.load.clear_cache` forgets them. It reads no file itself, so
+    a chapter's recorded dependencies stay the tables it reads (hashing them all here made every
+    table edit re-execute every chapter)."""
+    from rare_earths.data.load import cache_generation, data_dir
 
-    from rare_earths.data.load import data_dir, data_version
-
-    folder = data_dir(data)
-    checked = folder / "checked.json"
-    key = (str(folder), data_version(folder),
-           hashlib.sha256(checked.read_bytes()).hexdigest() if checked.is_file() else "")
+    key = (str(data_dir(data)), cache_generation())
     if key not in _SHARED_STORES:
         if len(_SHARED_STORES) >= 4:  # a process that switches data folders keeps only the recent ones
             _SHARED_STORES.clear()
