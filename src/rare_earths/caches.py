@@ -41,11 +41,16 @@ def make_cache_dir(*parts: str) -> Path:
     private again, so that its records can be trusted (:func:`trusted`)."""
     folder = cache_dir(*parts)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for each in [cache_root()] + [cache_root().joinpath(*parts[: i + 1]) for i in range(len(parts))]:
+    for each in _chain(parts):
         st = each.lstat()
         if not stat.S_ISLNK(st.st_mode) and st.st_mode & _SHARED_WRITE and _owned(st):
             os.chmod(each, stat.S_IMODE(st.st_mode) & ~_SHARED_WRITE)
     return folder
+
+
+def _chain(parts: tuple[str, ...]) -> list[Path]:
+    """The cache root and each path below it down to ``cache_dir(*parts)``."""
+    return [cache_root().joinpath(*parts[:i]) for i in range(len(parts) + 1)]
 
 
 def _owned(st: os.stat_result) -> bool:
@@ -53,29 +58,19 @@ def _owned(st: os.stat_result) -> bool:
 
 
 def _private(st: os.stat_result) -> bool:
-    return _owned(st) and not st.st_mode & _SHARED_WRITE
+    """Not a link, owned by this user, writable by no group or other user."""
+    return not stat.S_ISLNK(st.st_mode) and _owned(st) and not st.st_mode & _SHARED_WRITE
 
 
 def trusted(path: str | os.PathLike) -> bool:
     """True when ``path`` is a regular file or folder (not a link) of the cache that only this
     user could have written: it and each folder up to :func:`cache_root` are owned by the user
     and writable by no group or other user. False for anything else, missing files included."""
-    path = Path(path)
-    root = cache_root()
     try:
-        relative = path.relative_to(root)
+        parts = Path(path).relative_to(cache_root()).parts
     except ValueError:
         return False  # not in the cache
     try:
-        st = path.lstat()
-        if stat.S_ISLNK(st.st_mode) or not _private(st):
-            return False
-        folder = root
-        for part in relative.parts[:-1]:
-            folder = folder / part
-            st = folder.lstat()
-            if stat.S_ISLNK(st.st_mode) or not _private(st):
-                return False
-        return _private(root.lstat())
+        return all(_private(each.lstat()) for each in _chain(parts))
     except OSError:
         return False

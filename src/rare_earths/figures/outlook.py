@@ -9,7 +9,6 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from rare_earths.analysis import buildout as bo
 from rare_earths.analysis import outlook as ol
 from rare_earths.analysis import supply as su
 from rare_earths.data.load import load_table
@@ -23,10 +22,6 @@ from rare_earths.numbers.outlook import run as outlook_run
 STAGE_ORDER = ("magnet", "metal", "separation", "mining")
 STAGE_TITLES = {s: su.STAGE_LABELS[s].capitalize() for s in su.STAGES}
 YEARS = (2028, 2030, 2035)
-
-
-def _setting(params) -> bo.Setting:
-    return setting_for(params)  # the setting the chapter's numbers read (computed once per process and data)
 
 
 def run(params, **changes) -> ol.OutlookResult:
@@ -141,7 +136,7 @@ def outlook_probability(params: dict) -> charts.Figure:
 
 def sensitivity_data(params: dict) -> pd.DataFrame:
     """The outlook's two headline probabilities when one assumption changes at a time."""
-    s = _setting(params)
+    s = setting_for(params)  # the setting the chapter's numbers read
     ref = s.reference
     growth_world = load_table("demand").set_index("demand_id").loc["adamas_world_ndfeb_cagr_2024_2040", "value_low"] / 100
     year_m = min(2030, params["horizon"])
@@ -218,7 +213,7 @@ def probability_table(params: dict) -> pd.DataFrame:
 
 def pipeline_table(params: dict) -> pd.DataFrame:
     """The projects counted, by stage: capacity in the stage's unit, start, status, country."""
-    s = _setting(params)
+    s = setting_for(params)  # the setting the chapter's numbers read
     pipe = su.in_scope(s.pipeline, params["supply_scope"])
     return pd.DataFrame({
         "stage": pipe["stage"].map(STAGE_TITLES), "project": pipe["project"], "company": pipe["company"],

@@ -128,7 +128,7 @@ class Store:
     defaults: dict = field(default_factory=dict)
 
 
-#: The process's stores, by data folder and content (see :func:`shared_store`).
+#: The process's stores, by data folder and table-cache generation (see :func:`shared_store`).
 _SHARED_STORES: dict = {}
 
 

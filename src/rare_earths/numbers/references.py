@@ -22,9 +22,9 @@ _SUFFIXES = {
 }
 
 
-def _default_numbers(number_id: str, folder: str) -> dict:
+def _default_numbers(number_id: str, folder: str) -> list:
     """The numbers of ``number_id``'s domain at the default parameters, computed once per domain
-    for the data as it is (kept in the process's store: an edited table gets new numbers)."""
+    and data folder (kept in the process's store, which ``load.clear_cache`` renews with the tables)."""
     from rare_earths.numbers.model import shared_store
     from rare_earths.numbers.registry import compute_numbers, domains_of
 
@@ -32,18 +32,17 @@ def _default_numbers(number_id: str, folder: str) -> dict:
     domains = domains_of([number_id])  # raises for an id of no domain
     key = ("references.default_numbers",) + tuple(domains)
     if key not in store.derived:
-        store.derived[key] = {n.id: n for n in compute_numbers({}, folder, domains, store=store)}
+        store.derived[key] = compute_numbers({}, folder, domains, store=store)
     return store.derived[key]
 
 
 def _default_display(key: str, folder: str) -> str:
-    from rare_earths.numbers.registry import get_number
+    from rare_earths.numbers.registry import select
 
     number_id, _, suffix = key.rpartition(".")
     if suffix not in _SUFFIXES:
         number_id, suffix = key, ""
-    numbers = _default_numbers(number_id, folder)
-    n = numbers[number_id] if number_id in numbers else get_number(number_id, {}, folder)  # the registry's error
+    n = select(_default_numbers(number_id, folder), [number_id])[0]  # an unknown id: the registry's error
     return _SUFFIXES[suffix](n) if suffix else n.display()
 
 

@@ -64,7 +64,7 @@ def compute_numbers(overrides: dict | None = None, data=None, domains: Iterable[
     ctx = Context(params, data, store=store)
     numbers: list[KeyNumber] = []
     for name in wanted:
-        built = _build(name, ctx, params, data, store)
+        built = _build(name, ctx)
         for num in built:
             if not num.id.startswith(PREFIXES[name]):  # a registration error, caught by the tests
                 raise ValueError(f"number {num.id!r} of domain {name!r} does not start with {PREFIXES[name]}")
@@ -96,18 +96,19 @@ class _ReadRecorder(Mapping):
         return len(self._params)
 
 
-def _build(name: str, ctx: Context, params, data, store: Store | None) -> list[KeyNumber]:
+def _build(name: str, ctx: Context) -> list[KeyNumber]:
     """The numbers of domain ``name``. With a store, a domain whose builder read no parameter
     (shares, reserves, gap, ...: they depend on the tables alone) is built once per store and its
     numbers reused by every later call, whatever the parameters: what is kept is what the builder
     showed it depends on, so nothing a parameter moves is ever reused."""
+    store = ctx.store
     if store is None:
         return DOMAINS[name](ctx)
     key = ("registry.parameter_free_domain", name)
     if key in store.derived:
         return store.derived[key]
-    recorder = _ReadRecorder(params)
-    built = DOMAINS[name](Context(recorder, data, store=store))
+    recorder = _ReadRecorder(ctx.params)
+    built = DOMAINS[name](Context(recorder, ctx.data, store=store))
     if not recorder.read:
         store.derived[key] = built
     return built
