@@ -208,7 +208,7 @@ def book_env(book: Path) -> dict:
 
 
 def toc_notebooks(book: Path) -> list[str]:
-    from rare_earths.build import toc_documents
+    from rare_earths.build.plan import toc_documents
 
     return [p.relative_to(book).as_posix() for _, p in toc_documents(book) if p.suffix == ".ipynb"]
 

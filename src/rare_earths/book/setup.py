@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from rare_earths.params import ParameterError, chapter_parameters, check_cross, get_parameter
+from rare_earths.params import chapter_parameters, check_chapter_overrides, check_cross  # noqa: F401  (re-exported)
 
 
 def chapter_setup(chapter: str, namespace: Mapping[str, Any]) -> dict:
@@ -35,14 +35,3 @@ def chapter_setup(chapter: str, namespace: Mapping[str, Any]) -> dict:
             values[param.name] = param.check(given)
     check_cross(values)
     return values
-
-
-def check_chapter_overrides(chapter: str, overrides: Mapping[str, Any]) -> None:
-    """Reject overrides that name a parameter the chapter does not take (with a suggestion)."""
-    names = [p.name for p in chapter_parameters(chapter)]
-    for name in overrides:
-        if name in names:
-            continue
-        get_parameter(name)  # unknown anywhere: raises with its own suggestion
-        allowed = ", ".join(names) if names else "none"
-        raise ParameterError(f"{name}: not a parameter of chapter {chapter!r} (it takes: {allowed})")

@@ -58,15 +58,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from rare_earths.build.execute import Executor, default_jobs
 from rare_earths.build.interrupt import Interrupted, StopSignals
-from rare_earths.build.plan import (
-    BuildError, file_digest, load_manifest, make_plan, read_settings, save_manifest, toc_documents,  # noqa: F401
-)
-from rare_earths.build.render import (
-    config_fingerprint, damaged_outputs, glue_dependents, output_digests, render_modules, source_fingerprint,
-    start_jupyter_book, stop_render, write_sync_plan,
-)
+
+# The executor, the planner and the render are imported by build() and main(), not here: a run
+# (rare_earths.build.run) imports this package on its way to starting a kernel and needs none of them.
 
 PROG = "build"
 
@@ -104,6 +99,13 @@ def build(
     SIGTERM no further notebook starts, the running ones' kernels and the render are killed, the
     notebooks stored so far are kept, and :class:`~rare_earths.build.interrupt.Interrupted` is raised.
     """
+    from rare_earths.build.execute import Executor, default_jobs
+    from rare_earths.build.plan import BuildError, file_digest, load_manifest, make_plan, read_settings, save_manifest
+    from rare_earths.build.render import (
+        config_fingerprint, damaged_outputs, glue_dependents, output_digests, render_modules, source_fingerprint,
+        start_jupyter_book, stop_render, write_sync_plan,
+    )
+
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
 
@@ -271,6 +273,8 @@ def build(
 
 
 def main(argv: list[str] | None = None) -> int:
+    from rare_earths.build.plan import BuildError, read_settings
+
     parser = argparse.ArgumentParser(
         prog="python -m rare_earths.build",
         description="Build the book: execute changed chapters in parallel into the Jupyter Book cache, then render.",

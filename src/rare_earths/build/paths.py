@@ -57,7 +57,7 @@ def protected_folders() -> list[Path]:
     """Where no command output may land: the data folder in use, an overlay of the analyst's own
     tables read by this process (``--data``), the book's data/, chapters/ and src/ (when run from a
     checkout) and the installed package itself (all resolved)."""
-    from rare_earths.data.load import data_dir
+    from rare_earths.data.folder import data_dir
 
     from rare_earths.data.overlay import OVERLAYS_IN_USE
 

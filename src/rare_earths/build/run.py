@@ -35,12 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from rare_earths import __version__
-from rare_earths.book.setup import check_chapter_overrides, chapter_setup
 from rare_earths.build.interrupt import Interrupted, StopSignals
 from rare_earths.build.paths import ProtectedPathError, book_root, chapter_path, check_output_path
-from rare_earths.data.load import data_version
-from rare_earths.params import ParameterError, parse_assignments
+from rare_earths.params import ParameterError, check_chapter_overrides, parse_assignments  # noqa: F401
 from rare_earths.params import plain as _jsonable
+
+# Nothing imported above reads a table (no pandas, no numpy): a run validates its parameters and
+# starts its kernel first, and imports the rest while the kernel starts (see _run_into).
 
 
 class RunError(RuntimeError):
@@ -210,7 +211,7 @@ def run_chapter(
     kernel's folders are removed, one line is printed and :class:`~rare_earths.build.interrupt.Interrupted`
     (a ``SystemExit`` with status 130 or 143) is raised.
     """
-    from rare_earths.data.load import data_dir
+    from rare_earths.data.folder import data_dir
     from rare_earths.data.overlay import OverlayError, prepare_data, using_data
 
     published_data = data_dir()
@@ -241,9 +242,6 @@ def _run_into(chapter, notebook, inputs, overrides, target, explicit, quiet, sto
               on_shipped) -> Path:
     """The run itself (see :func:`run_chapter`): in a ``.partial`` folder beside ``target``, removed
     with the kernel's folders whatever stops the run (an error, SIGINT, SIGTERM)."""
-    from rare_earths.build import run_page
-    from rare_earths.build.page import read_notebook
-    from rare_earths.data.load import data_checked_to
     from rare_earths.data.overlay import using_data
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{chapter}-", suffix=".partial", dir=target.parent))
@@ -256,6 +254,11 @@ def _run_into(chapter, notebook, inputs, overrides, target, explicit, quiet, sto
         # By name only: importing the preload module here would import pandas and Altair in this process.
         token, kernel = kernels.prelaunch(notebook.parent, extensions=("rare_earths.build.kernel_preload",))
         import papermill as pm
+
+        from rare_earths.book.setup import chapter_setup
+        from rare_earths.build import run_page
+        from rare_earths.build.page import read_notebook
+        from rare_earths.data.load import data_checked_to, data_version
         from papermill.exceptions import PapermillExecutionError
 
         executed = tmp / f"{chapter}.ipynb"
@@ -371,4 +374,4 @@ def _stop(kernel, token: str, spec_folder: Path | None) -> None:
             shutil.rmtree(spec_folder, ignore_errors=True)
 
 
-__all__ = ["RunError", "ParameterError", "run_chapter", "plan_run", "data_version", "standalone_html"]
+__all__ = ["RunError", "ParameterError", "run_chapter", "plan_run", "standalone_html"]

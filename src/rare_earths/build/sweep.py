@@ -213,7 +213,7 @@ def _assignments(point: dict, fixed: dict) -> list[str]:
 
 def check_pages(chapter: str, axes, fixed: dict) -> None:
     """The chapter exists and takes every swept and fixed parameter."""
-    from rare_earths.book.setup import check_chapter_overrides
+    from rare_earths.params import check_chapter_overrides
     from rare_earths.build.paths import chapter_path
 
     notebook = chapter_path(chapter)  # unknown chapter: ParameterError with a suggestion

@@ -103,7 +103,7 @@ def _data_dir(data) -> Path:
     for folder in (package.parent.parent / "data", package / "_data"):
         if (folder / "datapackage.json").is_file():
             return folder
-    from rare_earths.data.load import data_dir
+    from rare_earths.data.folder import data_dir
 
     return data_dir()  # raises FileNotFoundError with the places it looked in
 

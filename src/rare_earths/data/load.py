@@ -14,11 +14,7 @@ key, and checked again when it is read). The table itself is always parsed from 
 read back from the cache, so nothing in the cache is executed or trusted as data; a damaged
 record is ignored and written anew.
 
-Where the data lives, first match wins:
-
-1. the ``data_dir`` argument, or the ``RARE_EARTHS_DATA`` environment variable;
-2. ``data/`` at the top of a source checkout (editable install);
-3. ``rare_earths/_data`` inside an installed wheel.
+Where the data lives: :func:`rare_earths.data.folder.data_dir` (re-exported here).
 """
 
 from __future__ import annotations
@@ -30,10 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rare_earths.data.folder import data_dir, seeds_dir  # noqa: F401  (re-exported: where the data lives)
 from rare_earths.data.reading import Problem  # noqa: F401  (re-exported: every problem is one)
 from rare_earths.data.schema import TABLES, Table
-
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/rare_earths
 
 
 class DataError(ValueError):
@@ -42,30 +37,6 @@ class DataError(ValueError):
     def __init__(self, problems: list["Problem"]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
-
-
-def data_dir(path: str | os.PathLike | None = None) -> Path:
-    """The folder holding the curated CSV files (see the module docstring for the search order)."""
-    if path is not None:
-        return Path(path).resolve()
-    env = os.environ.get("RARE_EARTHS_DATA")
-    if env:
-        return Path(env).resolve()
-    checkout = _PACKAGE_DIR.parent.parent / "data"
-    if (checkout / "datapackage.json").is_file():
-        return checkout
-    bundled = _PACKAGE_DIR / "_data"
-    if (bundled / "datapackage.json").is_file():
-        return bundled
-    raise FileNotFoundError(
-        "cannot find the rare_earths data folder: set RARE_EARTHS_DATA or pass --data DIR "
-        f"(looked in {checkout} and {bundled})"
-    )
-
-
-def seeds_dir(path: str | os.PathLike | None = None) -> Path:
-    """Folder of the seed article texts (``data/seeds``)."""
-    return data_dir(path) / "seeds"
 
 
 def _line(index: int) -> int:

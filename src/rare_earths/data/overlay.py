@@ -36,7 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rare_earths.caches import cache_dir, make_cache_dir, trusted
-from rare_earths.data.load import Problem, data_dir, read_table
+from rare_earths.data.folder import data_dir
+from rare_earths.data.reading import Problem
 from rare_earths.data.schema import TABLES
 
 DATAPACKAGE = "datapackage.json"
@@ -192,6 +193,8 @@ def prepare_data(folder: str | os.PathLike | None, base: str | os.PathLike | Non
     target = _cache_root() / digest.hexdigest()[:24]
 
     # Each overlay table on its own first: the loader's own checks, on the overlay file's own lines.
+    from rare_earths.data.load import read_table  # pandas: only for an overlay (a run on the shipped data starts its kernel first)
+
     problems: list[Problem] = []
     normalised: dict[str, list[list[str]]] = {}
     with tempfile.TemporaryDirectory(prefix="rare-earths-overlay-") as scratch:

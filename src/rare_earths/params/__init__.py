@@ -17,13 +17,13 @@ from rare_earths.params.declarations import (
     usgs_ndpr_average_price,
 )
 from rare_earths.params.resolve import (
-    ResolvedParameters, chapter_parameters, check_cross, check_overrides, defaults, get_parameter, non_default,
+    ResolvedParameters, chapter_parameters, check_chapter_overrides, check_cross, check_overrides, defaults, get_parameter, non_default,
     parse_assignments, resolve, resolve_lazily,
 )
 
 __all__ = [
     "CHAPTERS", "COMMITTED_SCOPES", "DATE_MAX", "DATE_MIN", "FRACTION_MAX", "FRACTION_MIN", "PARAMETERS", "RANGE_PAIRS",
-    "Parameter", "ParameterError", "ResolvedParameters", "build_date", "data_checked_to", "chapter_parameters", "check_choice",
+    "Parameter", "ParameterError", "ResolvedParameters", "build_date", "data_checked_to", "chapter_parameters", "check_chapter_overrides", "check_choice",
     "check_cross", "check_date", "check_fraction", "check_int", "check_money", "check_number", "check_overrides",
     "check_quantity", "check_range", "check_share_pct", "check_years", "defaults", "dod_floor_price",
     "get_parameter", "mp_ndpr_output_2024", "non_default", "parse_assignments", "plain", "resolve", "resolve_lazily",

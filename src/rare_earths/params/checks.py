@@ -15,9 +15,11 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+import sys
 from typing import Any, Iterable
 
-import numpy as np
+# numpy is imported where an array is checked, not here: validating a run's parameters (plain
+# numbers) must not cost numpy's import before the run's kernel starts.
 
 #: Fractions (cost gaps, shares of upside) are accepted between these bounds: a gap of 500 % is
 #: already absurd; anything outside is a typing error (``40`` meant as ``0.40``).
@@ -54,18 +56,25 @@ class ParameterError(ValueError):
 # ---------------------------------------------------------------------------------------------
 
 
+def _is_numpy(value: Any, *kinds: str) -> bool:
+    """Whether ``value`` is a numpy scalar of one of ``kinds`` (``"floating"``, ...); a value cannot be one
+    before numpy is imported, so this never imports it."""
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(value, tuple(getattr(np, k) for k in kinds))
+
+
 def _fmt(value: Any) -> str:
     """Short text for a value in an error message (``0.4``, ``nan``, ``'abc'``)."""
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()
     if isinstance(value, str):
         return value if len(value) <= ECHO_MAX else f"{value[:ECHO_MAX]}… ({len(value)} characters)"
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, float) or _is_numpy(value, "floating"):
         value = float(value)
         if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
             return str(int(value))
         return f"{value:g}"
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+    if (isinstance(value, int) or _is_numpy(value, "integer")) and not isinstance(value, bool):
         return str(int(value))
     return repr(value)
 
@@ -79,8 +88,10 @@ def _fail(name: str, value: Any, allowed: str) -> ParameterError:
     return ParameterError(f"{name}={_fmt(value)}: {allowed}")
 
 
-def _as_float_array(name: str, value: Any, allowed: str) -> np.ndarray:
+def _as_float_array(name: str, value: Any, allowed: str):
     """``value`` as a float array (a 0-d array for a scalar); rejects non-numbers."""
+    import numpy as np
+
     if isinstance(value, (bool, np.bool_)) or isinstance(value, (str, bytes)) or value is None:
         raise _fail(name, value, allowed)
     try:
@@ -90,11 +101,11 @@ def _as_float_array(name: str, value: Any, allowed: str) -> np.ndarray:
     return arr
 
 
-def _first_bad(arr: np.ndarray, bad: np.ndarray) -> float:
+def _first_bad(arr, bad) -> float:
     return float(arr[bad].flat[0]) if arr.ndim else float(arr)
 
 
-def _return(value: Any, arr: np.ndarray):
+def _return(value: Any, arr):
     """Return a Python float for scalar input, the float array otherwise."""
     return float(arr) if arr.ndim == 0 else arr
 
@@ -122,6 +133,8 @@ def check_number(name: str, value: Any, minimum: float | None = None, maximum: f
             allowed = f"must be a finite number <= {maximum:g}"
         else:
             allowed = "must be a finite number"
+    import numpy as np
+
     arr = _as_float_array(name, value, allowed)
     bad = ~np.isfinite(arr)
     if minimum is not None:
@@ -162,6 +175,12 @@ def check_years(name: str, value: Any):
 
 def check_range(name_low: str, low: Any, name_high: str, high: Any) -> None:
     """``low <= high`` (element-wise for arrays); the message names both parameters."""
+    if type(low) in (float, int) and type(high) in (float, int):  # plain numbers: no numpy needed
+        if float(low) > float(high):
+            raise ParameterError(f"{name_low}={float(low):g}, {name_high}={float(high):g}: {name_low} must not exceed {name_high}")
+        return
+    import numpy as np
+
     lo = np.asarray(low, dtype=float)
     hi = np.asarray(high, dtype=float)
     bad = lo > hi
@@ -188,7 +207,9 @@ def check_date(name: str, value: Any, minimum: _dt.date = DATE_MIN, maximum: _dt
         day = value.date()
     elif isinstance(value, _dt.date):
         day = value
-    elif isinstance(value, np.datetime64):
+    elif _is_numpy(value, "datetime64"):
+        import numpy as np
+
         if np.isnat(value):
             raise _fail(name, value, allowed)
         day = value.astype("datetime64[D]").item()
@@ -214,13 +235,13 @@ def check_int(name: str, value: Any, minimum: int | None = None, maximum: int | 
         allowed = f"must be a whole number >= {minimum}"
     else:
         allowed = "must be a whole number"
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, bool) or _is_numpy(value, "bool_"):
         raise _fail(name, value, allowed)
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, float) or _is_numpy(value, "floating"):
         if not math.isfinite(value) or value != int(value):
             raise _fail(name, value, allowed)
         value = int(value)
-    if not isinstance(value, (int, np.integer)):
+    if not (isinstance(value, int) or _is_numpy(value, "integer")):
         raise _fail(name, value, allowed)
     value = int(value)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):

@@ -49,6 +49,27 @@ def _tables(*names: str) -> list:
     return [load_table(name) for name in names]
 
 
+def _per_data(compute):
+    """``compute``, remembered for each data folder and load of its tables (a default read from the
+    tables is asked for by every chapter setup, figure title and registry context of a process: the
+    reference class behind two of them takes a tenth of a second to derive)."""
+    import functools
+
+    seen: dict = {}
+
+    @functools.wraps(compute)
+    def remembered(*args):
+        from rare_earths.data.load import cache_generation, data_dir
+
+        key = (str(data_dir()), cache_generation(), args)
+        if key not in seen:
+            seen[key] = compute(*args)
+        return seen[key]
+
+    return remembered
+
+
+@_per_data
 def usgs_ndpr_average_price(year: int) -> float:
     """The USGS annual average NdPr oxide price for ``year`` (USD/kg), from ``prices``."""
     from rare_earths.data import queries
@@ -56,6 +77,7 @@ def usgs_ndpr_average_price(year: int) -> float:
     return float(queries.usgs_ndpr_average(*_tables("prices", "sources"), year)["price_usd_per_kg"])
 
 
+@_per_data
 def dod_floor_price() -> float:
     """The DoD–MP Materials NdPr price floor (USD/kg), from ``prices``."""
     from rare_earths.data import queries
@@ -63,6 +85,7 @@ def dod_floor_price() -> float:
     return float(queries.floor_row(*_tables("prices"))["price_low_usd_per_kg"])
 
 
+@_per_data
 def mp_ndpr_output_2024() -> float:
     """MP Materials' reported 2024 NdPr oxide output (t), from ``company_output``."""
     from rare_earths.data import queries
@@ -225,6 +248,7 @@ class Parameter:
         }
 
 
+@_per_data
 def reference_cancellation_rate() -> float:
     """Share of the reference class's projects with an outcome that failed (``project_history``)."""
     from rare_earths.analysis import reference_class
@@ -232,6 +256,7 @@ def reference_cancellation_rate() -> float:
     return reference_class.cancellations(*_tables("project_history"))["rate"]
 
 
+@_per_data
 def reference_ramp_up_years() -> float:
     """Median years to ramp up to nameplate in the reference class (``project_history``)."""
     from rare_earths.analysis import reference_class
@@ -239,6 +264,7 @@ def reference_ramp_up_years() -> float:
     return float(reference_class.ramp_observations(*_tables("project_history"))["ramp_years"].median())
 
 
+@_per_data
 def us_demand_growth_rate() -> float:
     """Yearly growth implied by the Section 232 report's 'will likely double in the next decade' (``demand``)."""
     from rare_earths.analysis import supply

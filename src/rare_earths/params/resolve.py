@@ -29,6 +29,17 @@ def chapter_parameters(chapter: str) -> list[Parameter]:
     return [p for p in PARAMETERS.values() if chapter in p.chapters]
 
 
+def check_chapter_overrides(chapter: str, overrides: Mapping[str, Any]) -> None:
+    """Reject overrides that name a parameter the chapter does not take (with a suggestion)."""
+    names = [p.name for p in chapter_parameters(chapter)]
+    for name in overrides:
+        if name in names:
+            continue
+        get_parameter(name)  # unknown anywhere: raises with its own suggestion
+        allowed = ", ".join(names) if names else "none"
+        raise ParameterError(f"{name}: not a parameter of chapter {chapter!r} (it takes: {allowed})")
+
+
 def check_cross(values: dict) -> None:
     """Cross-parameter rules on a dict of typed values (pairs not both present are skipped)."""
     for low, high in RANGE_PAIRS:
