@@ -243,3 +243,25 @@ def test_a_kernel_that_dies_at_start_is_one_error_line(tmp_path, monkeypatch):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
     assert started and not started[0].folder.exists()
     assert isinstance(started[0].process, subprocess.Popen)
+
+
+def test_a_run_starts_its_kernel_before_importing_table_code(tmp_path):
+    """Everything `rare-earths run` does before it launches the kernel (the data gate, parameter
+    validation, choosing the folder) imports neither pandas nor numpy: the kernel's start-up, the
+    longest step of a run, then overlaps the rest of the run's imports."""
+    import subprocess
+
+    script = (
+        "import sys\n"
+        "import rare_earths.build.kernels as kernels\n"
+        "def stop(*args, **kwargs):\n"
+        "    print(sorted(m for m in ('pandas', 'numpy', 'altair', 'papermill') if m in sys.modules))\n"
+        "    raise SystemExit(0)\n"
+        "kernels.prelaunch = stop\n"  # only in this throw-away process: where the run stands at the launch
+        "from rare_earths.cli import main\n"
+        f"main(['run', 'intro', '--out', {str(tmp_path / 'out')!r}, '--quiet', '-p', 'cost_gap_low=0.33'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", f"imported before the kernel starts: {done.stdout.strip()}"
+    assert not (tmp_path / "out").exists()
