@@ -46,6 +46,33 @@ def _text(values) -> np.ndarray:
     return pd.Series(np.atleast_1d(np.asarray(values, dtype=object))).astype("string").fillna("").to_numpy(dtype=str)
 
 
+def records(frame: pd.DataFrame) -> list[dict]:
+    """The rows of a small evidence table as dicts, pandas' missing text and flags (``NA``) as None
+    (missing numbers stay NaN, missing dates NaT). The per-project loops read rows this way: a filter
+    of a wide table costs a fraction of a millisecond, a look-up in a dict next to nothing."""
+    names = list(frame.columns)
+    columns = [[None if v is pd.NA else v for v in frame[name].tolist()] for name in names]  # column-wise: fast
+    return [dict(zip(names, values)) for values in zip(*columns)]
+
+
+def by_key(rows: Iterable[dict], key: str) -> dict:
+    """``rows`` grouped by ``row[key]``, groups and rows in their first order; rows without a key are left
+    out (as ``groupby(key, sort=False)``)."""
+    groups: dict = {}
+    for row in rows:
+        if row[key] is not None:
+            groups.setdefault(row[key], []).append(row)
+    return groups
+
+
+def sorted_by(rows: Iterable[dict], key: str) -> list[dict]:
+    """``rows`` in order of ``row[key]``, missing values last, ties in their given order (as pandas'
+    ``sort_values`` orders the few rows of one project)."""
+    rows = list(rows)
+    present = [r for r in rows if not pd.isna(r[key])]
+    return sorted(present, key=lambda r: r[key]) + [r for r in rows if pd.isna(r[key])]
+
+
 def midpoint(low, high):
     """``(low + high) / 2`` element-wise; ``low`` where ``high`` is missing (an open bound)."""
     low = np.asarray(low, dtype=float)

@@ -309,19 +309,36 @@ def capex_intensity(capex: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
+def _latest_labels(intensity: pd.DataFrame) -> list:
+    """Index labels of :func:`latest_per_plant`'s rows, in its order (by plant, then date): found on plain
+    lists, since every stage's figures ask for it (a pandas sort and group of the wide table costs more)."""
+    latest: dict = {}
+    for label, plant, day, convertible, status in zip(
+            intensity.index, intensity["project_id"].tolist(), intensity["date_of_figure"].tolist(),
+            intensity["convertible"].tolist(), intensity["status"].tolist()):
+        if not convertible or status is pd.NA or status == "conditional_plan" or plant is pd.NA:
+            continue
+        # The latest figure by date; a figure without a date sorts after every dated one; among equals, the last.
+        rank = (pd.isna(day), day if not pd.isna(day) else 0)
+        if plant not in latest or not rank < latest[plant][0]:
+            latest[plant] = (rank, label)
+    return [latest[plant][1] for plant in sorted(latest)]
+
+
 def latest_per_plant(intensity: pd.DataFrame) -> pd.DataFrame:
     """One row per plant: its latest convertible figure (by date_of_figure); conditional plans are not figures of a
-    plant being built, so they are left out."""
-    rows = intensity[intensity["convertible"] & (intensity["status"] != "conditional_plan")]
-    return rows.sort_values(["project_id", "date_of_figure"]).groupby("project_id", sort=False).tail(1)
+    plant being built, so they are left out. Rows in order of plant."""
+    return intensity.loc[_latest_labels(intensity)]
 
 
 def stage_rows(intensity: pd.DataFrame, stage: str | tuple, basis: str | tuple, in_china: bool) -> pd.DataFrame:
     stages = (stage,) if isinstance(stage, str) else tuple(stage)
     bases = (basis,) if isinstance(basis, str) else tuple(basis)
-    rows = latest_per_plant(intensity)
-    return rows[rows["stage"].isin(stages) & rows["capacity_basis"].isin(bases) & (rows["in_china"] == in_china)
-                & rows["comparability"].isin(INTENSITY_USES)]
+    rows = intensity.loc[_latest_labels(intensity), ["stage", "capacity_basis", "in_china", "comparability"]]
+    keep = [label for label, *values in zip(rows.index, *(rows[c].tolist() for c in rows.columns))
+            if not any(v is pd.NA for v in values) and values[0] in stages and values[1] in bases and values[2] == in_china
+            and values[3] in INTENSITY_USES]  # a missing value matches nothing (as pandas' isin and ==)
+    return intensity.loc[keep]
 
 
 def stage_intensity(intensity: pd.DataFrame, stage: str | tuple, basis: str | tuple, in_china: bool) -> Ranged | None:

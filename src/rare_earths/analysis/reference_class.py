@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rare_earths.analysis.evidence import midpoint, spread, window_mid
+from rare_earths.analysis.evidence import by_key, midpoint, records, sorted_by, spread, window_mid
 from rare_earths.analysis.ranged import Ranged
 from rare_earths.params.checks import ParameterError
 
@@ -47,22 +47,34 @@ EVIDENCE_STAGE = {"mining": "mining_concentration", "separation": "separation", 
 MIN_FULL_YEAR_DAYS = 360
 
 
-def _ref(history: pd.DataFrame) -> pd.DataFrame:
-    return history[history["reference_class"].fillna(False).astype(bool)]
+def _ref(history: pd.DataFrame) -> list[dict]:
+    """The reference class's rows (as :func:`~rare_earths.analysis.evidence.records`)."""
+    return [r for r in records(history) if r["reference_class"]]
+
+
+def _projects(history: pd.DataFrame) -> dict[str, list[dict]]:
+    """The reference class's rows by project, projects and rows in table order."""
+    return by_key(_ref(history), "project_id")
 
 
 def _mid(row) -> float:
     return window_mid(row["date_low"], row["date_high"])
 
 
+def _of(rows: list[dict], *measures: str) -> list[dict]:
+    return [r for r in rows if r["measure"] in measures]
+
+
 def delays(history: pd.DataFrame) -> pd.DataFrame:
     """One row per delay pair: ``project_id``, ``event_id``, ``paired``, ``announced``, ``later`` (decimal years),
     ``delay_years`` and ``censored``."""
-    rows = _ref(history)
-    by_id = history.set_index("event_id")
+    every = records(history)
+    by_id = {r["event_id"]: r for r in every}
     out = []
-    for _, r in rows[rows["delay_pair"].notna()].iterrows():
-        earlier = by_id.loc[r["delay_pair"]]
+    for r in every:
+        if not r["reference_class"] or r["delay_pair"] is None:
+            continue
+        earlier = by_id[r["delay_pair"]]
         announced, later = _mid(earlier), _mid(r)
         out.append({"project_id": r["project_id"], "project": r["project"], "stage": r["stage"],
                     "event_id": r["event_id"], "paired": r["delay_pair"], "milestone": r["milestone"],
@@ -74,18 +86,16 @@ def delays(history: pd.DataFrame) -> pd.DataFrame:
 
 def overruns(history: pd.DataFrame) -> pd.DataFrame:
     """Per project with a capex at decision and a later figure: ``ratio = later / at decision`` (mid-points)."""
-    rows = _ref(history)
     out = []
-    for project, g in rows.groupby("project_id", sort=False):
-        decision = g[g["measure"] == "capex_at_decision"]
-        later = g[g["measure"] == "capex_final"]
-        kind = "final"
-        if later.empty:
-            later, kind = g[g["measure"] == "capex_update"], "latest update"
-        if decision.empty or later.empty:
+    for project, g in _projects(history).items():
+        decision = _of(g, "capex_at_decision")
+        later, kind = _of(g, "capex_final"), "final"
+        if not later:
+            later, kind = _of(g, "capex_update"), "latest update"
+        if not decision or not later:
             continue
-        d = decision.sort_values("date_of_statement").iloc[0]
-        lt = later.sort_values("date_of_statement").iloc[-1]
+        d = sorted_by(decision, "date_of_statement")[0]
+        lt = sorted_by(later, "date_of_statement")[-1]
         if d["currency"] != lt["currency"]:
             continue
         at, then = float(midpoint(d["value"], d["value_high"])), float(midpoint(lt["value"], lt["value_high"]))
@@ -97,32 +107,38 @@ def overruns(history: pd.DataFrame) -> pd.DataFrame:
 
 def first_actual_starts(history: pd.DataFrame) -> dict[str, float]:
     """Each project's first actual start (decimal year, the mid-point of its date window), in one pass."""
-    starts = history[history["measure"] == "actual_start"]
-    return {str(p): min(_mid(r) for _, r in g.iterrows()) for p, g in starts.groupby("project_id", sort=False)}
+    starts = by_key(_of(records(history), "actual_start"), "project_id")
+    return {str(p): min(_mid(r) for r in g) for p, g in starts.items()}
 
 
 def first_actual_start(history: pd.DataFrame, project_id: str) -> float | None:
     return first_actual_starts(history[history["project_id"] == project_id]).get(str(project_id))
 
 
+def _full_year(row: dict) -> bool:
+    """An output row that covers a whole year (its date window spans at least MIN_FULL_YEAR_DAYS)."""
+    if pd.isna(row["date_low"]) or pd.isna(row["date_high"]):
+        return False
+    return (row["date_high"] - row["date_low"]).days >= MIN_FULL_YEAR_DAYS
+
+
 def ramp_observations(history: pd.DataFrame) -> pd.DataFrame:
     """Per project: its latest full-year output against its nameplate, and the linear ramp it implies."""
-    rows = _ref(history)
     starts = first_actual_starts(history)
     out = []
-    for project, g in rows.groupby("project_id", sort=False):
+    for project, g in _projects(history).items():
         start = starts.get(str(project))
         if start is None:
             continue
-        outputs = g[(g["measure"] == "output")
-                    & ((g["date_high"] - g["date_low"]).dt.days >= MIN_FULL_YEAR_DAYS)]
-        if outputs.empty:
+        outputs = [r for r in _of(g, "output") if _full_year(r)]
+        if not outputs:
             continue
-        last = outputs.sort_values("date_high").iloc[-1]
-        plates = g[(g["measure"] == "nameplate") & (g["capacity_basis"] == last["capacity_basis"])]
-        if plates.empty:
+        last = sorted_by(outputs, "date_high")[-1]
+        basis = last["capacity_basis"]
+        plates = [r for r in _of(g, "nameplate") if basis is not None and r["capacity_basis"] == basis]
+        if not plates:
             continue
-        plate = plates.sort_values("date_of_statement").iloc[-1]
+        plate = sorted_by(plates, "date_of_statement")[-1]
         nameplate = float(midpoint(plate["value"], plate["value_high"])) - float(
             0.0 if pd.isna(plate["capacity_included"]) else plate["capacity_included"])
         t = _mid(last) - start
@@ -138,17 +154,16 @@ def ramp_observations(history: pd.DataFrame) -> pd.DataFrame:
 
 def lead_times(history: pd.DataFrame) -> pd.DataFrame:
     """Decision to first actual start, per project with both: ``lead_years``."""
-    rows = _ref(history)
     starts = first_actual_starts(history)
     out = []
-    for project, g in rows.groupby("project_id", sort=False):
-        decisions = g[g["measure"] == "decision"]
+    for project, g in _projects(history).items():
+        decisions = _of(g, "decision")
         start = starts.get(str(project))
-        if decisions.empty or start is None:
+        if not decisions or start is None:
             continue
-        d = decisions.sort_values("date_low").iloc[0]
+        d = sorted_by(decisions, "date_low")[0]
         out.append({"project_id": project, "project": d["project"], "stage": d["stage"], "decision": _mid(d),
-                    "start": start, "lead_years": start - _mid(d), "bound": d["bound"],
+                    "start": start, "lead_years": start - _mid(d), "bound": pd.NA if d["bound"] is None else d["bound"],
                     "sources": (d["source_id"],)})
     return pd.DataFrame(out)
 
@@ -169,14 +184,13 @@ def published_stage_times(estimates: pd.DataFrame) -> pd.DataFrame:
 def cancellations(history: pd.DataFrame) -> dict:
     """Projects with an outcome: started (an actual start, or an 'operating' status) or failed (last status
     cancelled or bankrupt). Returns counts, the rate and the project ids."""
-    rows = _ref(history)
     failed, started = [], []
-    for project, g in rows.groupby("project_id", sort=False):
-        status = g[g["measure"] == "status"].sort_values("date_of_statement")
-        last = status["project_status"].iloc[-1] if not status.empty else None
+    for project, g in _projects(history).items():
+        status = sorted_by(_of(g, "status"), "date_of_statement")
+        last = status[-1]["project_status"] if status else None
         if last in FAILED:
             failed.append(project)
-        elif (g["measure"] == "actual_start").any() or (status["project_status"] == "operating").any():
+        elif _of(g, "actual_start") or any(r["project_status"] == "operating" for r in status):
             started.append(project)
     n = len(failed) + len(started)
     if n == 0:

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rare_earths.analysis.evidence import decimal_year, midpoint, spread, window_mid
+from rare_earths.analysis.evidence import by_key, decimal_year, midpoint, records, sorted_by, spread, window_mid
 from rare_earths.analysis.ranged import Ranged
 from rare_earths.params.checks import ParameterError, check_choice, check_fraction, check_number
 
@@ -170,18 +170,18 @@ def pipeline(history: pd.DataFrame, fac: Factors) -> pd.DataFrame:
     ``start`` (decimal year; NaN for a plant at full rate), ``start_text``, ``anchor_t``, ``anchor_u``,
     ``sources``.
     """
-    rows = history[history["outlook"].fillna(False).astype(bool)]
-    by_project = dict(tuple(history.groupby("project_id", sort=False)))  # one pass, not a filter per project
+    every = records(history)
+    by_project = by_key(every, "project_id")
     out = []
-    for project, g in rows.groupby("project_id", sort=False):
+    for project, g in by_key([r for r in every if r["outlook"]], "project_id").items():
         everything = by_project[project]
-        plates = g[g["measure"] == "nameplate"]
-        outputs = g[g["measure"].isin(["output", "run_rate"])]
-        starts = g[g["measure"].isin(["announced_start", "actual_start", "status"])]
-        if not plates.empty:
-            cap_row = plates.iloc[0]
-        elif not outputs.empty:
-            cap_row = outputs.sort_values("date_high").iloc[-1]
+        plates = [r for r in g if r["measure"] == "nameplate"]
+        outputs = [r for r in g if r["measure"] in ("output", "run_rate")]
+        starts = [r for r in g if r["measure"] in ("announced_start", "actual_start", "status")]
+        if plates:
+            cap_row = plates[0]
+        elif outputs:
+            cap_row = sorted_by(outputs, "date_high")[-1]
         else:
             raise ParameterError(f"project_history: project {project!r} feeds the outlook without a capacity")
         included = 0.0 if pd.isna(cap_row["capacity_included"]) else float(cap_row["capacity_included"])
@@ -192,8 +192,8 @@ def pipeline(history: pd.DataFrame, fac: Factors) -> pd.DataFrame:
         _, cap_low = _convert(cap_row["capacity_basis"], cap_row["stage"], low, fac, cap_row["factor_id"], "low")
         _, cap_high = _convert(cap_row["capacity_basis"], cap_row["stage"], high, fac, cap_row["factor_id"], "high")
         start, start_text, operating = np.nan, "", False
-        if not starts.empty:
-            s = starts.iloc[0]
+        if starts:
+            s = starts[0]
             if s["measure"] == "status":
                 start, operating = decimal_year(s["date_of_statement"]), s["project_status"] == "operating"
                 start_text = f"{s['project_status']} ({s['date_of_statement']:%Y-%m})"
@@ -203,15 +203,15 @@ def pipeline(history: pd.DataFrame, fac: Factors) -> pd.DataFrame:
         elif cap_row["measure"] in ("output", "run_rate"):
             operating, start_text = True, f"operating ({cap_row['milestone']} output)"
         anchor_t = anchor_u = np.nan
-        anchors = outputs[outputs["event_id"] != cap_row["event_id"]]
-        if operating and not anchors.empty:
-            a = anchors.sort_values("date_high").iloc[-1]
+        anchors = [r for r in outputs if r["event_id"] != cap_row["event_id"]]
+        if operating and anchors:
+            a = sorted_by(anchors, "date_high")[-1]
             if a["capacity_basis"] != cap_row["capacity_basis"]:
                 raise ParameterError(f"project_history: {a['event_id']} anchors {project!r} in another basis")
             anchor_t = window_mid(a["date_low"], a["date_high"])
             anchor_u = min(1.0, float(a["value"]) / raw)
-        status = everything[everything["measure"] == "status"].sort_values("date_of_statement")
-        last = status["project_status"].iloc[-1] if not status.empty else None
+        status = sorted_by([r for r in everything if r["measure"] == "status"], "date_of_statement")
+        last = status[-1]["project_status"] if status else None
         existing = operating or last in ("construction", "commissioning")
         out.append({
             "project_id": project, "project": cap_row["project"], "company": cap_row["company"],
@@ -219,7 +219,7 @@ def pipeline(history: pd.DataFrame, fac: Factors) -> pd.DataFrame:
             "capacity_low": cap_low, "capacity": cap, "capacity_high": cap_high, "operating": operating,
             "existing": bool(existing), "status": last or ("operating" if operating else "announced"),
             "start": start, "start_text": start_text, "anchor_t": anchor_t, "anchor_u": anchor_u,
-            "sources": tuple(dict.fromkeys(g["source_id"])),
+            "sources": tuple(dict.fromkeys(r["source_id"] for r in g)),
         })
     frame = pd.DataFrame(out)
     frame["stage"] = pd.Categorical(frame["stage"], categories=list(STAGES))
