@@ -75,6 +75,30 @@ def test_glue_numbers_follows_the_parameters_and_ignores_other_names(glued):
     assert dict(glued)["costs.us_extra_cost_usd_per_kg_high"] == "27.50"
 
 
+def test_glue_numbers_for_a_page_glues_only_the_keys_its_text_uses(glued, tmp_path, monkeypatch):
+    """``page=``: the keys listed in ``_glue/<page>.json`` beside the notebook (its working folder)
+    are glued and no other; every number is still returned. Without a list, everything is glued."""
+    import json
+
+    from rare_earths.book.glue import GLUE_KEYS_FOLDER, referenced_keys
+
+    monkeypatch.chdir(tmp_path)
+    everything = glue_numbers({}, domains=["costs"], page="a-page")  # no list: every key
+    assert len(glued) > 2 * len(everything) - 1
+    (tmp_path / GLUE_KEYS_FOLDER).mkdir()
+    text = "The US cost is {glue:md}`costs.us_cost_usd_per_kg` USD/kg, {glue:md}`costs.us_cost_usd_per_kg.range`."
+    keys = referenced_keys({"cells": [{"cell_type": "markdown", "source": text}, {"cell_type": "code", "source": "x"}]})
+    assert keys == ["costs.us_cost_usd_per_kg", "costs.us_cost_usd_per_kg.range"]
+    (tmp_path / GLUE_KEYS_FOLDER / "a-page.json").write_text(json.dumps(keys + ["book.as_of"]))
+    glued.clear()
+    numbers = glue_numbers({}, domains=["costs"], page="a-page")
+    assert [name for name, _ in glued] == keys
+    assert set(numbers) == set(everything)
+    (tmp_path / GLUE_KEYS_FOLDER / "a-page.json").write_text('{"costs.us_cost_usd_per_kg": 1}')
+    with pytest.raises(ValueError, match="a-page.json: not a list of glue keys"):
+        glue_numbers({}, domains=["costs"], page="a-page")
+
+
 def test_ranks_glue_an_ordinal_and_bounded_numbers_their_plain_value():
     rank = number_glue(get_number("reserves.canada_reserve_rank"))
     assert rank == {"reserves.canada_reserve_rank": "10", "reserves.canada_reserve_rank.range": "10",

@@ -24,7 +24,7 @@ import nbformat
 import pytest
 
 from rare_earths import CHAPTERS
-from rare_earths.book.glue import DEFAULT_GLUE_PARTS, number_glue
+from rare_earths.book.glue import DEFAULT_GLUE_PARTS, GLUE_KEYS_FOLDER, number_glue, page_keys, referenced_keys
 from rare_earths.book.ledger import claim_facts
 from rare_earths.book.overrides import setting_facts
 from rare_earths.build.paths import chapter_path, parameters_cell
@@ -271,6 +271,20 @@ def test_every_glued_key_is_glued_by_the_chapter(chapter):
     assert glued, f"{chapter}: glues nothing"
     missing = sorted({k for k in glued if k not in numbers and k not in texts})
     assert not missing, f"{chapter}: glued in the text but glued by no code of the chapter: {missing}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_glues_the_keys_its_own_text_uses(chapter):
+    """``glue_numbers(..., page=CHAPTER)`` names the chapter itself, and its key list
+    (``chapters/_glue/CHAPTER.json``, written by scripts/generate.py) is the set of keys the
+    chapter's Markdown uses now: a key the text starts to use is glued, none other is."""
+    kw = _keywords(_glue_numbers_call(chapter))
+    assert "page" in kw, f"{chapter}: glue_numbers glues every key of its domains (give page={chapter!r})"
+    assert _literal(chapter, kw["page"]) == chapter, f"{chapter}: glue_numbers(page=...) names another chapter"
+    folder = chapter_path(chapter).parent
+    assert (folder / GLUE_KEYS_FOLDER / f"{chapter}.json").is_file(), "run python scripts/generate.py"
+    used = set(referenced_keys(_notebook(chapter)))
+    assert page_keys(chapter, folder) == used, f"{chapter}: chapters/_glue/{chapter}.json is stale (run python scripts/generate.py)"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

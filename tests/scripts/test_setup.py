@@ -34,3 +34,14 @@ def test_every_dependency_is_pinned_exactly():
     for required in ("jupyter-book", "sphinx", "pandas", "pandera", "altair", "papermill", "nbval", "vl-convert-python"):
         assert required in names, required
     assert "jupyter-book==1.0.4.post1" in lines
+
+
+def test_generated_files_are_current():
+    """``scripts/generate.py --check`` (run by build.sh): the data package descriptor, references.bib and
+    each chapter's list of glued keys are what the schema, the sources and the chapters make now."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate.py"), "--check"], capture_output=True,
+                          text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr

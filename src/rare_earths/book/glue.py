@@ -9,15 +9,30 @@ or ``{glue:md}`ID.plain``` (a bounded value without its bound, for prose that wo
 they are and which registry numbers they embed. Both escape the same way, and both use
 myst-nb's public ``glue``, so what the book prints and what ``rare-earths numbers`` prints
 cannot disagree.
+
+A chapter glues only the numbers its Markdown uses: ``glue_numbers(..., page="intro")`` reads the
+keys from ``_glue/intro.json`` beside the notebook (written by ``scripts/generate.py`` from the
+chapter's Markdown, see :func:`referenced_keys`; the build re-executes the chapter when that list
+changes, not when other prose does). Each glued value is one message from the kernel to the
+notebook (about a millisecond each); the intro's domains hold some 580 keys, its text uses 32.
 """
 
 from __future__ import annotations
 
 import html
+import json
+import re
+from pathlib import Path
 from typing import Iterable
 
 from rare_earths.format import TextFact
 from rare_earths.params import PARAMETERS
+
+#: A glue role in MyST Markdown and the key it names (``{glue:md}`KEY``` or ``{glue}`KEY:format```).
+GLUE_ROLE = re.compile(r"\{glue(?::md|:text)?\}`([^`<>]+?)(?::[^`]*)?`")
+
+#: The folder beside the chapters that holds each chapter's glued keys (``_glue/<chapter>.json``).
+GLUE_KEYS_FOLDER = "_glue"
 
 #: What :func:`glue_numbers` can glue per number, and what it glues unless asked.
 GLUE_PARTS = ("value", "range", "unit", "label")
@@ -28,8 +43,32 @@ def _overrides(params: dict | None) -> dict:
     return {k: v for k, v in (params or {}).items() if k in PARAMETERS}
 
 
+def referenced_keys(notebook: dict) -> list[str]:
+    """The glue keys a notebook's Markdown cells use (plain notebook JSON), in order of first use."""
+    keys: list[str] = []
+    for cell in notebook.get("cells", ()):
+        if cell.get("cell_type") == "markdown":
+            source = cell.get("source", "")
+            keys += [k.strip() for k in GLUE_ROLE.findall(source if isinstance(source, str) else "".join(source))]
+    return list(dict.fromkeys(keys))
+
+
+def page_keys(page: str, folder: str | Path = ".") -> set[str] | None:
+    """The keys chapter ``page`` glues (``_glue/<page>.json`` under ``folder``, the notebook's own folder
+    when it runs); None when there is no such list (a chapter run outside the book glues everything)."""
+    path = Path(folder) / GLUE_KEYS_FOLDER / f"{page}.json"
+    try:
+        keys = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise ValueError(f"{path}: not a list of glue keys (run python scripts/generate.py)")
+    return set(keys)
+
+
 def glue_numbers(params: dict | None = None, ids: Iterable[str] | None = None,
-                 domains: Iterable[str] | None = None, parts: Iterable[str] = DEFAULT_GLUE_PARTS) -> dict:
+                 domains: Iterable[str] | None = None, parts: Iterable[str] = DEFAULT_GLUE_PARTS,
+                 page: str | None = None) -> dict:
     """Compute the registry under ``params`` and glue each number (display only in the page text).
 
     ``domains`` (``["costs"]``) computes only those parts of the registry, so the chapter reads
@@ -38,8 +77,9 @@ def glue_numbers(params: dict | None = None, ids: Iterable[str] | None = None,
 
     Keys glued per number ``ID``: ``ID`` (value with bound, e.g. ``>13.3``) and ``ID.range``
     (``1.2–4.4``, or the value when not ranged); ranks also ``ID.ordinal`` and bounded numbers
-    ``ID.plain``; with ``parts`` also ``ID.unit`` and ``ID.label``. Returns ``{id: KeyNumber}``
-    so a chapter can also use the numbers in code.
+    ``ID.plain``; with ``parts`` also ``ID.unit`` and ``ID.label``. ``page`` (the chapter's name):
+    only the keys its Markdown uses are glued (:func:`page_keys`). Returns ``{id: KeyNumber}`` (every
+    number computed, glued or not) so a chapter can also use the numbers in code.
     """
     parts = tuple(parts)
     unknown = [p for p in parts if p not in GLUE_PARTS]
@@ -53,9 +93,11 @@ def glue_numbers(params: dict | None = None, ids: Iterable[str] | None = None,
         domains = domains_of(ids)
     # The process's store: the chapter's figures then reuse what its numbers derived from the data.
     numbers = select(compute_numbers(_overrides(params), domains=domains, store=shared_store()), ids)
+    used = page_keys(page) if page else None
     for n in numbers:
         for key, text in number_glue(n, parts).items():
-            glue_markdown(key, escape_markdown(text))
+            if used is None or key in used:
+                glue_markdown(key, escape_markdown(text))
     return {n.id: n for n in numbers}
 
 

@@ -17,19 +17,14 @@ import re
 from html import escape, unescape
 from typing import Any, Iterable, Mapping
 
-_GLUE_KEY = re.compile(r"\{glue(?::md|:text)?\}`([^`<>]+?)(?::[^`]*)?`")
 _FIGURE_TITLE = re.compile(r'data-figure-title="([^"]*)"')
 
 
 def glue_keys(nb: dict) -> list[str]:
     """The glue keys the notebook's Markdown cells use, in order."""
-    from rare_earths.build.page import joined
+    from rare_earths.book.glue import referenced_keys
 
-    keys: list[str] = []
-    for cell in nb.get("cells", ()):
-        if cell.get("cell_type") == "markdown":
-            keys += [k.strip() for k in _GLUE_KEY.findall(joined(cell.get("source")))]
-    return list(dict.fromkeys(keys))
+    return referenced_keys(nb)
 
 
 def published_glue(keys: Iterable[str]) -> dict[str, str]:
