@@ -18,6 +18,7 @@ from rare_earths.numbers.buildout import setting_for
 from rare_earths.numbers.model import Context, shared_store
 from rare_earths.numbers.outlook import PARAMS
 from rare_earths.numbers.outlook import run as outlook_run
+from rare_earths.numbers.outlook import run_all
 
 STAGE_ORDER = ("magnet", "metal", "separation", "mining")
 STAGE_TITLES = {s: su.STAGE_LABELS[s].capitalize() for s in su.STAGES}
@@ -153,9 +154,10 @@ def sensitivity_data(params: dict) -> pd.DataFrame:
         ("Magnet plants make their own metal", {"magnet_plants_make_metal": "yes"}),
         ("US plants only", {"supply_scope": "united_states"}),
     ]
+    base = {k: params[k] for k in PARAMS}
+    results = run_all(shared_store(), [{**base, **change} for _, change in cases])  # on every core
     rows = []
-    for label, change in cases:
-        r = run(params, **change)
+    for (label, _), r in zip(cases, results):
         rows.append({"case": label, "measure": f"Magnet making covers demand in {year_m}",
                      "p_pct": round(float(r.p_cover[su.STAGES.index("magnet"), r.year_index(year_m)] * 100), 3)})
         rows.append({"case": label, "measure": f"Every stage covers demand in {year_a}",

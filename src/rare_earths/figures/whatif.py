@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 import rare_earths
-from rare_earths.numbers.sweep import Axis, parse_axis, sweep_numbers
+from rare_earths.numbers.sweep import Axis, forked_workers, parse_axis, sweep_numbers
 from rare_earths.params import get_parameter, plain
 
 
@@ -191,7 +191,12 @@ def grid_rows(view: View, params: Mapping) -> tuple[list[dict], list[dict], dict
             rows += [{"n": index[n.id], "t": value_text({"display": n.display(), "range": n.display_range()}),
                       "y": n.value} for n in base if n.id in ids]
             continue
-        sweep = sweep_numbers([axes[d] for d in deps], fixed, ids, store=store)
+        points = 1
+        for d in deps:
+            points *= len(axes[d].values)
+        with forked_workers(points) as pool:  # the grid's points on every core (workers inherit the store)
+            sweep = sweep_numbers([axes[d] for d in deps], fixed, ids, store=store, executor=pool,
+                                  shared_workers=True)
         for point, result in zip(sweep.points, sweep.results):
             where = {k: plain(v) for k, v in point.items()}
             if result["error"]:

@@ -38,6 +38,30 @@ def run(ctx: Context, p) -> tuple:
     return s, runs[key]
 
 
+def _worker_run(p: dict):
+    """One outlook run in a worker forked from a chapter's kernel (it inherits the kernel's store)."""
+    from rare_earths.numbers.model import shared_store
+
+    return run(Context(p, store=shared_store()), p)[1]
+
+
+def run_all(store, ps: list[dict]) -> list:
+    """The outlook runs for each of ``ps`` (parameter dicts with every name of :data:`PARAMS`), those not
+    yet in ``store`` computed on forked workers (:func:`rare_earths.numbers.sweep.forked_workers`) and
+    kept in it, so what a chapter runs next (a fork of it included) finds them."""
+    from rare_earths.numbers.sweep import forked_workers
+
+    runs = Context({}, store=store).derived("outlook.runs", dict)
+    missing = list({tuple(p[k] for k in PARAMS): p for p in ps if tuple(p[k] for k in PARAMS) not in runs}.items())
+    with forked_workers(len(missing), minimum=4) as pool:
+        if pool is not None:
+            for (key, _), result in zip(missing, pool.map(_worker_run, [p for _, p in missing])):
+                if len(runs) >= _RUNS_KEPT:
+                    runs.clear()
+                runs[key] = result
+    return [run(Context(p, store=store), p)[1] for p in ps]
+
+
 def build(ctx: Context) -> list[KeyNumber]:
     p = ctx.params
     s, r = run(ctx, p)

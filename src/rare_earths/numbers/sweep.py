@@ -8,7 +8,8 @@ computes them, so a sweep and the CLI cannot disagree. No notebook is executed.
 
 :func:`compute_points` is the unit of work handed to a ``concurrent.futures`` executor (local
 processes, or a Dask cluster): a module-level function of plain, picklable arguments that returns
-plain records. A point whose computation raises (a cross-parameter rule broken by the grid, a
+plain records. :func:`forked_workers` is the executor a chapter's what-if grid uses: processes forked
+from the kernel, which start with its tables and derived values in memory. A point whose computation raises (a cross-parameter rule broken by the grid, a
 number undefined there) is recorded with its message; the other points are unaffected.
 
 Ranges are read as decimals (``0.3:0.5:0.05`` gives 0.3, 0.35, ..., 0.5 exactly), checked against
@@ -18,12 +19,14 @@ what the parameter allows at both ends, and refused when empty, reversed, or lar
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from rare_earths.numbers.model import KeyNumber, Store, UnknownNumberError
+from rare_earths.numbers.model import KeyNumber, Store, UnknownNumberError, shared_store
 from rare_earths.numbers.registry import compute_numbers, domains_of, select
 from rare_earths.params import ParameterError, get_parameter, plain
 
@@ -187,15 +190,18 @@ def _record(num: KeyNumber) -> dict:
 
 
 def compute_points(points: Sequence[Mapping], fixed: Mapping, ids: Sequence[str], domains: Sequence[str] | None,
-                   data=None, store: Store | None = None) -> list[dict]:
+                   data=None, store: Store | None = None, shared: bool = False) -> list[dict]:
     """Compute the numbers ``ids`` at each point (the unit of work sent to an executor).
 
     Returns one record per point, in order: ``{"numbers": {id: {value, low, high, display, range,
     status}}, "error": None}``, or ``{"numbers": {}, "error": "one line"}`` for a point whose
-    parameters or numbers could not be computed. ``store``: see :class:`Store` (a new one by default).
+    parameters or numbers could not be computed. ``store``: see :class:`Store` (a new one by default;
+    ``shared``: the process's own, :func:`~rare_earths.numbers.model.shared_store`, which a worker forked
+    from a chapter's kernel inherits with what the chapter derived).
     """
     out = []
-    store = store or Store()  # the tables, what is derived from them and the defaults: read once for all the points
+    # The tables, what is derived from them and the defaults: read once for all the points.
+    store = store or (shared_store(data) if shared else Store())
     for point in points:
         try:
             numbers = select(compute_numbers({**fixed, **point}, data, domains, store=store), list(ids))
@@ -285,7 +291,8 @@ def chunked(items: Sequence, size: int) -> list[Sequence]:
 
 def sweep_numbers(axes: Sequence[Axis], fixed: Mapping | None = None, ids: Sequence[str] | None = None, data=None,
                   executor=None, chunk_size: int | None = None,
-                  on_progress: Callable[[int], None] | None = None, store: Store | None = None) -> NumberSweep:
+                  on_progress: Callable[[int], None] | None = None, store: Store | None = None,
+                  shared_workers: bool = False) -> NumberSweep:
     """Compute the chosen numbers (default: those depending on the axes) at every point of the grid.
 
     ``executor``: a ``concurrent.futures.Executor`` (a process pool, or a Dask cluster's
@@ -293,9 +300,10 @@ def sweep_numbers(axes: Sequence[Axis], fixed: Mapping | None = None, ids: Seque
     the points are computed here, one after another. ``on_progress(n)`` is called as each chunk of
     ``n`` points completes. Only the domains of the chosen numbers are computed. ``store``: shared
     by the points computed here (not sent to an executor), e.g. by several sweeps of the same data.
+    ``shared_workers``: the executor's workers each use their process's shared store (workers of
+    :func:`forked_workers`, which inherit this process's).
     """
     fixed = dict(fixed or {})
-    store = store if executor is None else None
     numbers = choose_numbers(ids, axes, fixed, data, store)
     chosen = [n.id for n in numbers]
     domains = domains_of(chosen)
@@ -312,7 +320,8 @@ def sweep_numbers(axes: Sequence[Axis], fixed: Mapping | None = None, ids: Seque
 
         size = chunk_size or max(1, min(250, -(-len(points) // 8)))
         parts = chunked(points, size)
-        futures = {executor.submit(compute_points, part, fixed, chosen, domains, data): i for i, part in enumerate(parts)}
+        futures = {executor.submit(compute_points, part, fixed, chosen, domains, data, None, shared_workers): i
+                   for i, part in enumerate(parts)}
         by_part: dict[int, list[dict]] = {}
         for future in as_completed(futures):
             i = futures[future]
@@ -327,5 +336,38 @@ def sweep_numbers(axes: Sequence[Axis], fixed: Mapping | None = None, ids: Seque
     return NumberSweep(list(axes), fixed, numbers, points, results, data)
 
 
-__all__ = ["Axis", "MAX_AXES", "MAX_POINTS", "NumberSweep", "SweepError", "choose_numbers", "compute_points", "grid",
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system says, else the count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def forked_workers(points: int, minimum: int = 8):
+    """A process pool whose workers are forks of this process, or None where it cannot help.
+
+    A fork starts with this process's memory: the loaded tables and its shared store (what a chapter's
+    numbers derived), so a worker computes only what each point changes (the outlook's what-if grid
+    then runs its thirty Monte Carlo runs on every core). None (compute here, serially) with one
+    usable core, fewer than ``minimum`` points, or no ``fork`` start method (not POSIX). The standard
+    library's pool (``concurrent.futures.ProcessPoolExecutor``); closed on leaving the block.
+    """
+    import multiprocessing
+
+    workers = min(usable_cores(), points)
+    if workers < 2 or points < minimum or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+__all__ = ["Axis", "MAX_AXES", "MAX_POINTS", "NumberSweep", "SweepError", "choose_numbers", "compute_points", "forked_workers", "grid",
            "is_sweep_value", "parse_axis", "parse_sweep", "point_label", "sweep_numbers"]
