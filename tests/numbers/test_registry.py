@@ -144,19 +144,24 @@ def test_a_missing_row_the_registry_relies_on_fails_loudly(data_copy, table, key
     assert f"{table}.csv" in str(err.value) and value in str(err.value)
 
 
-def test_a_store_keeps_only_the_domains_whose_builder_read_no_parameter():
-    """With a store, shares (tables only) is built once and reused under any parameters; costs reads
-    parameters and is built again each time, so an override always moves what it should."""
+def test_a_store_reuses_a_domain_only_under_the_values_of_the_parameters_it_read():
+    """With a store, a domain's numbers are kept with the parameters its builder read: shares (tables
+    only) is built once and reused under any parameters; costs reads the cost gap, so another gap
+    builds it again (an override always moves what it should) and the first gap again finds it."""
     from rare_earths.numbers import compute_numbers
     from rare_earths.numbers.model import Store
 
     store = Store()
     first = compute_numbers({}, domains=["shares", "costs"], store=store)
     second = compute_numbers({"cost_gap_high": 0.5}, domains=["shares", "costs"], store=store)
-    kept = {key[1] for key in store.derived if key[0] == "registry.parameter_free_domain"}
-    assert kept == {"shares"}
+    kept = {key[1]: entries for key, entries in store.derived.items() if key[0] == "registry.domain"}
+    assert [reads for reads, _ in kept["shares"]] == [()]
+    assert len(kept["costs"]) == 2 and all(dict(reads).get("cost_gap_high") in (0.4, 0.5) for reads, _ in kept["costs"])
     shares_first = [n for n in first if n.id.startswith("shares.")]
     assert [n for n in second if n.id.startswith("shares.")] == shares_first
     assert all(a is b for a, b in zip(shares_first, [n for n in second if n.id.startswith("shares.")]))
     assert compute_numbers({"cost_gap_high": 0.5}, domains=["costs"]) == [n for n in second if n.id.startswith("costs.")]
     assert [n for n in first if n.id.startswith("costs.")] != [n for n in second if n.id.startswith("costs.")]
+    again = compute_numbers({"cost_gap_high": 0.4}, domains=["costs"], store=store)  # the default, given
+    assert all(a is b for a, b in zip(again, [n for n in first if n.id.startswith("costs.")]))
+    assert len(kept["costs"]) == 2

@@ -78,39 +78,49 @@ def compute_numbers(overrides: dict | None = None, data=None, domains: Iterable[
 
 
 class _ReadRecorder(Mapping):
-    """The parameters as a builder sees them, noting whether it read any."""
+    """The parameters as a builder sees them, noting which it read (``everything``: it iterated them)."""
 
     def __init__(self, params: Mapping):
-        self._params, self.read = params, False
+        self._params, self.names, self.everything = params, [], False
 
     def __getitem__(self, name):
-        self.read = True
-        return self._params[name]
+        value = self._params[name]
+        if name not in self.names:
+            self.names.append(name)
+        return value
 
     def __iter__(self):
-        self.read = True
+        self.everything = True
         return iter(self._params)
 
     def __len__(self):
-        self.read = True
+        self.everything = True
         return len(self._params)
 
 
+#: Builds of one domain a store keeps (a sweep's thousand points would otherwise keep a thousand).
+_BUILDS_KEPT = 32
+
+
 def _build(name: str, ctx: Context) -> list[KeyNumber]:
-    """The numbers of domain ``name``. With a store, a domain whose builder read no parameter
-    (shares, reserves, gap, ...: they depend on the tables alone) is built once per store and its
-    numbers reused by every later call, whatever the parameters: what is kept is what the builder
-    showed it depends on, so nothing a parameter moves is ever reused."""
+    """The numbers of domain ``name``. With a store, a domain's numbers are kept with the parameters
+    its builder read and their values, and reused by a later call whose parameters have those values
+    (a domain that read none, such as shares or reserves, is built once per store): what is reused is
+    what the builder showed it depends on, so nothing a parameter it read moves is ever reused. A
+    chapter's what-if grid and figures then rebuild only the domains a changed parameter feeds."""
     store = ctx.store
     if store is None:
         return DOMAINS[name](ctx)
-    key = ("registry.parameter_free_domain", name)
-    if key in store.derived:
-        return store.derived[key]
+    kept = store.derived.setdefault(("registry.domain", name), [])
+    for reads, built in kept:
+        if all(ctx.params[k] == v for k, v in reads):
+            return built
     recorder = _ReadRecorder(ctx.params)
     built = DOMAINS[name](Context(recorder, ctx.data, store=store))
-    if not recorder.read:
-        store.derived[key] = built
+    if not recorder.everything:
+        if len(kept) >= _BUILDS_KEPT:
+            del kept[0]
+        kept.append((tuple((k, ctx.params[k]) for k in recorder.names), built))
     return built
 
 
