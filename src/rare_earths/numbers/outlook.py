@@ -47,18 +47,24 @@ def _worker_run(p: dict):
 
 def run_all(store, ps: list[dict]) -> list:
     """The outlook runs for each of ``ps`` (parameter dicts with every name of :data:`PARAMS`), those not
-    yet in ``store`` computed on forked workers (:func:`rare_earths.numbers.sweep.forked_workers`) and
+    yet in ``store`` computed on forked workers (:func:`rare_earths.numbers.workers.forked_workers`) and
     kept in it, so what a chapter runs next (a fork of it included) finds them."""
-    from rare_earths.numbers.sweep import forked_workers
+    from rare_earths.numbers.workers import forked_workers
+
+    import time
 
     runs = Context({}, store=store).derived("outlook.runs", dict)
     missing = list({tuple(p[k] for k in PARAMS): p for p in ps if tuple(p[k] for k in PARAMS) not in runs}.items())
-    with forked_workers(len(missing), minimum=4) as pool:
-        if pool is not None:
-            for (key, _), result in zip(missing, pool.map(_worker_run, [p for _, p in missing])):
-                if len(runs) >= _RUNS_KEPT:
-                    runs.clear()
-                runs[key] = result
+    if missing:  # one here, timed: the rest go to every core if they are worth a fork
+        started = time.perf_counter()
+        run(Context(missing[0][1], store=store), missing[0][1])
+        missing = missing[1:]
+        with forked_workers(len(missing), time.perf_counter() - started) as pool:
+            if pool is not None:
+                for (key, _), result in zip(missing, pool.map(_worker_run, [p for _, p in missing])):
+                    if len(runs) >= _RUNS_KEPT:
+                        runs.clear()
+                    runs[key] = result
     return [run(Context(p, store=store), p)[1] for p in ps]
 
 

@@ -8,8 +8,9 @@ computes them, so a sweep and the CLI cannot disagree. No notebook is executed.
 
 :func:`compute_points` is the unit of work handed to a ``concurrent.futures`` executor (local
 processes, or a Dask cluster): a module-level function of plain, picklable arguments that returns
-plain records. :func:`forked_workers` is the executor a chapter's what-if grid uses: processes forked
-from the kernel, which start with its tables and derived values in memory. A point whose computation raises (a cross-parameter rule broken by the grid, a
+plain records; a chapter's what-if grid hands it :func:`rare_earths.numbers.workers.forked_workers`
+(processes forked from the kernel, which start with its tables and derived values in memory). A point
+whose computation raises (a cross-parameter rule broken by the grid, a
 number undefined there) is recorded with its message; the other points are unaffected.
 
 Ranges are read as decimals (``0.3:0.5:0.05`` gives 0.3, 0.35, ..., 0.5 exactly), checked against
@@ -19,9 +20,7 @@ what the parameter allows at both ends, and refused when empty, reversed, or lar
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import os
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -301,7 +300,7 @@ def sweep_numbers(axes: Sequence[Axis], fixed: Mapping | None = None, ids: Seque
     ``n`` points completes. Only the domains of the chosen numbers are computed. ``store``: shared
     by the points computed here (not sent to an executor), e.g. by several sweeps of the same data.
     ``shared_workers``: the executor's workers each use their process's shared store (workers of
-    :func:`forked_workers`, which inherit this process's).
+    :func:`~rare_earths.numbers.workers.forked_workers`, which inherit this process's).
     """
     fixed = dict(fixed or {})
     numbers = choose_numbers(ids, axes, fixed, data, store)
@@ -336,38 +335,5 @@ def sweep_numbers(axes: Sequence[Axis], fixed: Mapping | None = None, ids: Seque
     return NumberSweep(list(axes), fixed, numbers, points, results, data)
 
 
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the system says, else the count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not Linux
-        return os.cpu_count() or 1
-
-
-@contextlib.contextmanager
-def forked_workers(points: int, minimum: int = 8):
-    """A process pool whose workers are forks of this process, or None where it cannot help.
-
-    A fork starts with this process's memory: the loaded tables and its shared store (what a chapter's
-    numbers derived), so a worker computes only what each point changes (the outlook's what-if grid
-    then runs its thirty Monte Carlo runs on every core). None (compute here, serially) with one
-    usable core, fewer than ``minimum`` points, or no ``fork`` start method (not POSIX). The standard
-    library's pool (``concurrent.futures.ProcessPoolExecutor``); closed on leaving the block.
-    """
-    import multiprocessing
-
-    workers = min(usable_cores(), points)
-    if workers < 2 or points < minimum or "fork" not in multiprocessing.get_all_start_methods():
-        yield None
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-__all__ = ["Axis", "MAX_AXES", "MAX_POINTS", "NumberSweep", "SweepError", "choose_numbers", "compute_points", "forked_workers", "grid",
+__all__ = ["Axis", "MAX_AXES", "MAX_POINTS", "NumberSweep", "SweepError", "choose_numbers", "compute_points", "grid",
            "is_sweep_value", "parse_axis", "parse_sweep", "point_label", "sweep_numbers"]
