@@ -46,9 +46,17 @@ def _label(r) -> str:
     return f"{producer}, {period}{detail}{basis}{BOUND_WORDS.get(str(r.bound), '')}"
 
 
+def _tested() -> gp.GapTested:
+    """The test the chapter's numbers read (:func:`rare_earths.numbers.gap.tested`, the process's store)."""
+    from rare_earths.numbers.gap import tested
+    from rare_earths.numbers.model import Context, shared_store
+
+    return tested(Context({}, store=shared_store()))
+
+
 def gap_data() -> tuple[pd.DataFrame, gp.GapTested]:
     """The plotted rows: every estimate (USD/kg) and the seed's band, China's implied range times 1.3–1.4."""
-    t = gp.gap_tested(load_table("producer_costs"))
+    t = _tested()
     est = t.estimates.copy()
     order = {g: i for i, g in enumerate(["west_reported", "west_projected", "china_implied", "context"])}
     est["order"] = est["group"].map(order)
@@ -178,7 +186,7 @@ def capex_gap(params: dict) -> charts.Figure:
 
 def estimates_table() -> pd.DataFrame:
     """The cost estimates of the test, for display: who, what, basis, USD/kg, evidence and sources."""
-    t = gp.gap_tested(load_table("producer_costs"))
+    t = _tested()
     est = t.estimates
     return pd.DataFrame({
         "estimate": [_label(r) for r in est.itertuples()],
@@ -194,7 +202,7 @@ def estimates_table() -> pd.DataFrame:
 
 def text_facts() -> list[TextFact]:
     """Words for the prose: the verdict the evidence gives the seed's 30–40 % (glued as ``gap.text.*``)."""
-    t = gp.gap_tested(load_table("producer_costs"))
+    t = _tested()
     verdict = gp.band_verdict(SEED_LOW, SEED_HIGH, t.reported_gap)
     projected = gp.band_verdict(SEED_LOW, SEED_HIGH, t.projected_gap)
     return [

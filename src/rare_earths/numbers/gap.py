@@ -28,9 +28,14 @@ def _ranged(id_, r: Ranged, unit, label, formula, sources, chapters=CHAPTER, dec
                      tables=("producer_costs",) if not sources else ())
 
 
+def tested(ctx: Context) -> gp.GapTested:
+    """The cost-gap test on the evidence (it reads no parameter): once per context or store, so the
+    chapter's figures, table and words (:mod:`rare_earths.figures.gap`) read the test its numbers read."""
+    return ctx.derived("gap.tested", lambda: gp.gap_tested(ctx.table("producer_costs")))
+
+
 def build(ctx: Context) -> list[KeyNumber]:
-    costs = ctx.table("producer_costs")
-    t = gp.gap_tested(costs)
+    t = tested(ctx)
     est = t.estimates
     rep, proj = est[est["group"] == "west_reported"], est[est["group"] == "west_projected"]
     china = t.china
