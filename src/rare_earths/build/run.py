@@ -254,12 +254,12 @@ def _run_into(chapter, notebook, inputs, overrides, target, explicit, quiet, sto
         # By name only: importing the preload module here would import pandas and Altair in this process.
         token, kernel = kernels.prelaunch(notebook.parent, extensions=("rare_earths.build.kernel_preload",))
         import papermill as pm
+        from papermill.exceptions import PapermillExecutionError
 
         from rare_earths.book.setup import chapter_setup
         from rare_earths.build import run_page
         from rare_earths.build.page import read_notebook
         from rare_earths.data.load import data_checked_to, data_version
-        from papermill.exceptions import PapermillExecutionError
 
         executed = tmp / f"{chapter}.ipynb"
         started = _dt.datetime.now(_dt.timezone.utc)

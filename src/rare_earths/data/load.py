@@ -412,6 +412,12 @@ def clear_cache() -> None:
     _GENERATION[0] += 1
 
 
+def loaded_key(data: str | os.PathLike | None = None) -> tuple[str, int]:
+    """What a value derived from the loaded tables of ``data`` is keyed by: the folder and the
+    :func:`cache_generation` (the shared store and the data-derived parameter defaults use it)."""
+    return str(data_dir(data)), cache_generation()
+
+
 def cache_generation() -> int:
     """Changes whenever :func:`clear_cache` runs: a cache of values derived from loaded tables
     (:func:`rare_earths.numbers.model.shared_store`) keys on it, as the tables themselves do."""

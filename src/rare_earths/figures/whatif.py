@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import html
 import json
-import time
 from dataclasses import dataclass
 from typing import Mapping
 
 import rare_earths
 from rare_earths.numbers.registry import domains_of
 from rare_earths.numbers.sweep import Axis, compute_points, grid, parse_axis, sweep_numbers
-from rare_earths.numbers.workers import forked_workers
+from rare_earths.numbers.workers import forked_workers, seconds_of
 from rare_earths.params import get_parameter, plain
 
 
@@ -200,9 +199,8 @@ def grid_rows(view: View, params: Mapping) -> tuple[list[dict], list[dict], dict
         # the workers inheriting the store (and that point); a cheap one stays here. That point also
         # loads, in this process, the tables the grid reads: the build records what a chapter's kernel
         # read, not what its forks did.
-        started = time.perf_counter()
-        compute_points(points[:1], fixed, ids, domains_of(ids), store=store)
-        with forked_workers(len(points) - 1, time.perf_counter() - started) as pool:
+        first = seconds_of(lambda: compute_points(points[:1], fixed, ids, domains_of(ids), store=store))
+        with forked_workers(len(points) - 1, first) as pool:
             sweep = sweep_numbers(grid_axes, fixed, ids, store=store, executor=pool, shared_workers=True)
         for point, result in zip(sweep.points, sweep.results):
             where = {k: plain(v) for k, v in point.items()}

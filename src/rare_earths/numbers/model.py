@@ -141,9 +141,9 @@ def shared_store(data=None) -> Store:
     until :func:`~rare_earths.data.load.clear_cache` forgets them. It reads no file itself, so
     a chapter's recorded dependencies stay the tables it reads (hashing them all here made every
     table edit re-execute every chapter)."""
-    from rare_earths.data.load import cache_generation, data_dir
+    from rare_earths.data.load import loaded_key
 
-    key = (str(data_dir(data)), cache_generation())
+    key = loaded_key(data)
     if key not in _SHARED_STORES:
         if len(_SHARED_STORES) >= 4:  # a process that switches data folders keeps only the recent ones
             _SHARED_STORES.clear()

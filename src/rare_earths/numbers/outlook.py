@@ -49,17 +49,13 @@ def run_all(store, ps: list[dict]) -> list:
     """The outlook runs for each of ``ps`` (parameter dicts with every name of :data:`PARAMS`), those not
     yet in ``store`` computed on forked workers (:func:`rare_earths.numbers.workers.forked_workers`) and
     kept in it, so what a chapter runs next (a fork of it included) finds them."""
-    from rare_earths.numbers.workers import forked_workers
-
-    import time
+    from rare_earths.numbers.workers import forked_workers, seconds_of
 
     runs = Context({}, store=store).derived("outlook.runs", dict)
     missing = list({tuple(p[k] for k in PARAMS): p for p in ps if tuple(p[k] for k in PARAMS) not in runs}.items())
     if missing:  # one here, timed: the rest go to every core if they are worth a fork
-        started = time.perf_counter()
-        run(Context(missing[0][1], store=store), missing[0][1])
-        missing = missing[1:]
-        with forked_workers(len(missing), time.perf_counter() - started) as pool:
+        (_, first), missing = missing[0], missing[1:]
+        with forked_workers(len(missing), seconds_of(lambda: run(Context(first, store=store), first))) as pool:
             if pool is not None:
                 for (key, _), result in zip(missing, pool.map(_worker_run, [p for _, p in missing])):
                     if len(runs) >= _RUNS_KEPT:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
+from typing import Any, Callable
 
 
 def usable_cores() -> int:
@@ -18,6 +20,14 @@ def usable_cores() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not Linux
         return os.cpu_count() or 1
+
+
+def seconds_of(task: Callable[[], Any]) -> float:
+    """Run ``task`` here and return how long it took: the caller's measure of one task for
+    :func:`forked_workers` (the task's result is kept by the task itself, in the store)."""
+    started = time.perf_counter()
+    task()
+    return time.perf_counter() - started
 
 
 #: Serial work (seconds) below which forking workers costs more than it saves (a fork of a chapter's
@@ -51,4 +61,4 @@ def forked_workers(tasks: int, seconds_each: float):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-__all__ = ["FORK_MINIMUM_SECONDS", "forked_workers", "usable_cores"]
+__all__ = ["FORK_MINIMUM_SECONDS", "forked_workers", "seconds_of", "usable_cores"]

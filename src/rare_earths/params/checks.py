@@ -175,9 +175,13 @@ def check_years(name: str, value: Any):
 
 def check_range(name_low: str, low: Any, name_high: str, high: Any) -> None:
     """``low <= high`` (element-wise for arrays); the message names both parameters."""
+
+    def reversed_range(lo: float, hi: float) -> ParameterError:
+        return ParameterError(f"{name_low}={lo:g}, {name_high}={hi:g}: {name_low} must not exceed {name_high}")
+
     if type(low) in (float, int) and type(high) in (float, int):  # plain numbers: no numpy needed
         if float(low) > float(high):
-            raise ParameterError(f"{name_low}={float(low):g}, {name_high}={float(high):g}: {name_low} must not exceed {name_high}")
+            raise reversed_range(float(low), float(high))
         return
     import numpy as np
 
@@ -187,7 +191,7 @@ def check_range(name_low: str, low: Any, name_high: str, high: Any) -> None:
     if np.any(bad):
         b_lo = float(np.broadcast_to(lo, bad.shape)[bad].flat[0]) if bad.ndim else float(lo)
         b_hi = float(np.broadcast_to(hi, bad.shape)[bad].flat[0]) if bad.ndim else float(hi)
-        raise ParameterError(f"{name_low}={b_lo:g}, {name_high}={b_hi:g}: {name_low} must not exceed {name_high}")
+        raise reversed_range(b_lo, b_hi)
 
 
 def check_date(name: str, value: Any, minimum: _dt.date = DATE_MIN, maximum: _dt.date = DATE_MAX) -> _dt.date:

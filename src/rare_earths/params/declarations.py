@@ -59,9 +59,9 @@ def _per_data(compute):
 
     @functools.wraps(compute)
     def remembered(*args):
-        from rare_earths.data.load import cache_generation, data_dir
+        from rare_earths.data.load import loaded_key
 
-        key = (str(data_dir()), cache_generation(), args)
+        key = (loaded_key(), args)
         if key not in seen:
             seen[key] = compute(*args)
         return seen[key]
